@@ -1,0 +1,60 @@
+"""From a Document to Items. Extractors never read files and never touch SQLite."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .dates import find_due
+from .decisions import find_items
+from .items import Item
+from .meta import body, is_us, meeting_date, people
+
+__all__ = ["Extraction", "Item", "extract"]
+
+
+@dataclass
+class Extraction:
+    items: list[Item]
+    meeting_date: str | None
+    body: str | None
+    people: list[dict] = field(default_factory=list)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text).strip().lower()
+
+
+def dedupe(items: list[Item]) -> list[Item]:
+    """A decision printed twice (summary and conclusions) is one item, kept at its first print."""
+    seen, out = set(), []
+    for it in items:
+        key = (it.kind, _norm(it.text))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(it)
+    return out
+
+
+def extract(document) -> Extraction:
+    text = document.text
+    md = meeting_date(text)
+    us = is_us(text)
+    items = dedupe(find_items(text, document.format))
+    for it in items:
+        it.page = document.page_at(it.start)
+        if it.kind != "resolution" or it.due_text is None:
+            due = find_due(it.due_text or it.text, md, us) if it.kind != "recommendation" or "report" in it.text.lower() else None
+            if it.due_text and due is None:
+                from .dates import DATE_RE, interpret
+                m = DATE_RE.search(it.due_text)
+                due = interpret(m, md, us) if m else None
+                if due:
+                    due.text = it.due_text
+            if due:
+                it.due_text = it.due_text or due.text
+                it.due = due.iso_day
+                it.due_value = due.value
+                it.due_precision = due.precision
+                it.due_flag = due.flag
+    return Extraction(items=items, meeting_date=md.isoformat() if md else None, body=body(text), people=people(text))

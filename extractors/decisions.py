@@ -1,0 +1,353 @@
+"""Find decisions, recommendations and actions in a document's paragraphs.
+
+Three shapes cover what bodies write: a stem that opens a list of labelled sub-items or carries its
+decision inline ("RESOLVED – That …", "Cabinet is asked to: (i) …"); an action-log table; and a
+decision written into prose ("It was agreed that …", "Clerk to write to …"), found per sentence
+with spaCy. Every wording lives in rules/; this module only knows the shapes.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rules import load
+
+from .items import Item
+from .segment import STOP, Para, paragraphs
+
+GLUE = re.compile(r"(?:\s*[;,]\s*(?:and|or)?|\s+(?:and|or))\s*$", re.I)
+
+
+def _compile(patterns, flags=re.I):
+    return [re.compile(p, flags) for p in patterns]
+
+
+@lru_cache(maxsize=None)
+def _rules():
+    stems = []
+    for s in load("stems")["stems"]:
+        flags = 0 if s.get("case_sensitive") else re.I
+        stems.append((s, re.compile(s["pattern"], flags)))
+    fields = load("fields")
+    actions = load("actions")
+    outcomes = load("outcomes")
+    return {
+        "stems": stems,
+        "skip": _compile(fields["skip"]),
+        "owner_task": [(a["name"], re.compile(a["pattern"])) for a in actions["owner_task"]],
+        "owner_only": re.compile(actions["owner_only_line"], re.I),
+        "not_owner": set(actions["not_owner_words"]),
+        "headers": actions["table_header"],
+        "leading": [(re.compile(p, re.I), o) for p, o in outcomes["leading"]],
+        "anywhere": [(re.compile(p), o) if "CARRIED" in p or "DEFEATED" in p else (re.compile(p, re.I), o)
+                     for p, o in outcomes["anywhere"]],
+        "results": [(re.compile(p, re.I), o) for p, o in outcomes["motion_results"]],
+        "distractors": _compile(load("sentences")["distractors"]),
+    }
+
+
+@lru_cache(maxsize=None)
+def _nlp():
+    """A blank English pipeline: sentence splitting and the Matcher need no trained model."""
+    import spacy
+    from spacy.matcher import Matcher
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    matcher = Matcher(nlp.vocab)
+    meta = {}
+    for p in load("sentences")["patterns"]:
+        matcher.add(p["name"], [p["pattern"]])
+        meta[p["name"]] = p
+    return nlp, matcher, meta
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink [start, end) to drop surrounding blanks and trailing list glue ("; and")."""
+    while start < end and text[start] in " \t\n":
+        start += 1
+    while end > start and text[end - 1] in " \t\n":
+        end -= 1
+    m = GLUE.search(text, start, end)
+    if m and m.end() == end and m.start() > start:
+        end = m.start()
+    return start, end
+
+
+def leading_outcome(text: str) -> str | None:
+    r = _rules()
+    for rx, outcome in r["leading"]:
+        if rx.search(text):
+            return outcome
+    for rx, outcome in r["anywhere"]:
+        if rx.search(text):
+            return outcome
+    return None
+
+
+def _compatible(family: str, label: str, prev_family: str, prev_label: str | None) -> bool:
+    if family == prev_family:
+        return True
+    # "(i)" after "(h)" is a letter, "i)" after "h)" too: roman and letter families overlap.
+    pairs = {("paren_roman", "paren_letter"), ("roman_paren", "letter_paren"), ("roman_dot", "letter_dot")}
+    if (family, prev_family) in pairs and prev_label:
+        core = re.sub(r"[().]", "", label).lower()
+        prev = re.sub(r"[().]", "", prev_label).lower()
+        return len(core) == 1 and len(prev) == 1 and ord(core) == ord(prev) + 1
+    return False
+
+
+class Extractor:
+    def __init__(self, text: str, fmt: str = "text"):
+        self.text = text
+        self.paras = paragraphs(text)
+        self.items: list[Item] = []
+        self.used: set[int] = set()
+        self.r = _rules()
+
+    # -- helpers -------------------------------------------------------------------------------
+    def ptext(self, p: Para) -> str:
+        return self.text[p.body_start:p.end]
+
+    def is_stop(self, p: Para) -> bool:
+        return bool(STOP.match(self.text[p.start:p.end]))
+
+    def is_skip(self, p: Para) -> bool:
+        t = self.ptext(p)
+        return any(rx.match(t) for rx in self.r["skip"])
+
+    def emit(self, kind, start, end, label, rule, outcome=None, owner=None) -> Item | None:
+        start, end = _trim(self.text, start, end)
+        if end - start < 3 or not re.search(r"[A-Za-z]{2}", self.text[start:end]):
+            return None
+        item = Item(kind=kind, label=label, text=self.text[start:end], start=start, end=end, rule=rule,
+                    outcome=outcome, owner=owner)
+        self.items.append(item)
+        return item
+
+    def match_stem(self, p: Para):
+        body = self.ptext(p)
+        for stem, rx in self.r["stems"]:
+            m = rx.match(body)
+            if m:
+                return stem, m
+        return None
+
+    # -- shapes ------------------------------------------------------------------------------------
+    def collect_list(self, j: int) -> tuple[list[tuple[Para, int]], int]:
+        """Labelled sub-items from paragraph j on: [(first para, end offset)], next index."""
+        out: list[list] = []
+        family = None
+        while j < len(self.paras):
+            p = self.paras[j]
+            if p.table or self.is_stop(p):
+                break
+            if p.label:
+                if family is None:
+                    family = p.family
+                    out.append([p, p.end])
+                elif _compatible(p.family, p.label, family, out[-1][0].label):
+                    family = p.family if p.family == family else family
+                    out.append([p, p.end])
+                elif out and (self.text[out[-1][0].body_start:out[-1][1]].rstrip().endswith(":") or p.family == "bullet"):
+                    out[-1][1] = p.end  # nested list inside the current item
+                else:
+                    break
+            elif out and not re.search(r"[.;:!?]['\"’”]?$", self.text[out[-1][0].body_start:out[-1][1]].rstrip()) \
+                    and re.match(r"[a-z]", self.ptext(p)):
+                out[-1][1] = p.end  # continuation across a page break
+            else:
+                break
+            self.used.add(j)
+            j += 1
+        return [(p, end) for p, end in out], j
+
+    def stem_block(self, i: int) -> int:
+        p = self.paras[i]
+        hit = self.match_stem(p)
+        if not hit:
+            return i
+        stem, m = hit
+        kind, rule = stem["kind"], "stem:" + stem["name"]
+        rest_start = p.body_start + m.end()
+        rest = self.text[rest_start:p.end].strip()
+        default = stem.get("outcome") if kind == "resolution" else None
+        made: list[Item] = []
+        j = i + 1
+        opener = rest == "" or rest.endswith(":")
+        if stem["mode"] == "heading" and rest and not rest.endswith(":"):
+            return i
+        if opener:
+            k = j
+            while k < len(self.paras) and self.is_skip(self.paras[k]):
+                k += 1
+            if rest == "" and k < len(self.paras) and self.ptext(self.paras[k]).rstrip().endswith(":") \
+                    and not self.paras[k].label and not self.is_stop(self.paras[k]):
+                k += 1  # "That Council:" on its own line after the number and mover lines
+            subs, j2 = self.collect_list(k)
+            if subs:
+                for sp, end in subs:
+                    it = self.emit(kind, sp.body_start, end, sp.label, rule + ":list")
+                    if it:
+                        made.append(it)
+                j = j2
+            elif rest:
+                it = self.emit(kind, rest_start, p.end, p.label, rule)
+                made += [it] if it else []
+            elif stem["mode"] == "inline" and k < len(self.paras) and not self.is_stop(self.paras[k]) \
+                    and not self.paras[k].table and not self.match_stem(self.paras[k]):
+                q = self.paras[k]
+                it = self.emit(kind, q.start if not q.label else q.body_start, q.end, q.label, rule + ":next")
+                made += [it] if it else []
+                self.used.add(k)
+                j = k + 1
+        else:
+            it = self.emit(kind, rest_start, p.end, p.label, rule)
+            made += [it] if it else []
+        if not made:
+            return i
+        self.used.add(i)
+        result = self.motion_result(j)
+        for it in made:
+            if kind == "resolution":
+                it.outcome = result or leading_outcome(it.text) or default
+        return j
+
+    def motion_result(self, j: int) -> str | None:
+        """A "CARRIED" / "Motion failed 2-5" line just after a decision gives its outcome."""
+        for k in range(j, min(j + 3, len(self.paras))):
+            t = self.ptext(self.paras[k]).strip()
+            for rx, outcome in self.r["results"]:
+                if len(t) < 80 and rx.match(t):
+                    self.used.add(k)
+                    return outcome
+            if len(t) > 80:
+                break
+        return None
+
+    def table_block(self, i: int) -> int:
+        """An action log: a header row naming task/owner/due columns, then one action per row."""
+        rows = []
+        j = i
+        while j < len(self.paras) and self.paras[j].table:
+            rows.append(self.paras[j])
+            j += 1
+        header = [c.strip().lower().rstrip(":") for c in self.text[rows[0].start:rows[0].end].split("\t")]
+        h = self.r["headers"]
+        col = {}
+        for k, cell in enumerate(header):
+            for role in ("task", "owner", "due"):
+                if role not in col and cell in h[role]:
+                    col[role] = k
+        if "task" not in col or not ({"owner", "due"} & set(col)):
+            return i
+        for row in rows[1:]:
+            cells, pos = [], row.start
+            for cell in self.text[row.start:row.end].split("\t"):
+                cells.append((pos, pos + len(cell), cell))
+                pos += len(cell) + 1
+            if col["task"] >= len(cells):
+                continue
+            s, e, task = cells[col["task"]]
+            lab = None
+            from .segment import match_label
+            ml = match_label(task)
+            if ml:
+                lab, _, skip = ml
+                s += skip
+            owner = cells[col["owner"]][2].strip() if "owner" in col and col["owner"] < len(cells) else None
+            item = self.emit("action", s, e, lab, "table:action_log", owner=owner or None)
+            if item and "due" in col and col["due"] < len(cells) and cells[col["due"]][2].strip():
+                item.due_text = cells[col["due"]][2].strip()
+        self.used.update(range(i, j))
+        return j
+
+    def prose(self, p: Para) -> None:
+        nlp, matcher, meta = _nlp()
+        body = self.ptext(p)
+        doc = nlp(body)
+        for sent in doc.sents:
+            s_text = sent.text
+            if len(s_text.strip()) < 8:
+                continue
+            s0 = p.body_start + sent.start_char
+            s1 = p.body_start + sent.end_char
+            if any(rx.search(s_text) for rx in self.r["distractors"]):
+                continue
+            matches = matcher(sent.as_doc()) if hasattr(sent, "as_doc") else []
+            owner = self.task_owner(s_text)
+            if matches:
+                name = nlp.vocab.strings[matches[0][0]]
+                rule = meta[name]
+                if owner and name in ("passive_approved",) and not re.search(r"\b(?:minutes|agenda)\b", s_text, re.I):
+                    pass
+                else:
+                    # a motion's result printed after a roll call belongs to it
+                    it = self.emit("resolution", s0, s1, p.label, "sentence:" + name)
+                    if it:
+                        it.outcome = rule.get("outcome") if rule.get("outcome") else None
+                        explicit = leading_outcome(it.text)
+                        if explicit in ("deferred", "rejected", "carried", "noted"):
+                            it.outcome = explicit
+                        if name in ("moved_seconded", "motion_by") and not it.outcome:
+                            it.outcome = self.motion_result(self.paras.index(p) + 1) or (
+                                "carried" if re.search(r"carried|passed|approved|in favou?r", s_text, re.I) else None)
+                    continue
+            if owner:
+                self.emit("action", s0, s1, p.label, "sentence:owner_task", owner=owner)
+
+    def task_owner(self, sentence: str) -> str | None:
+        s = sentence.strip()
+        for _name, rx in self.r["owner_task"]:
+            m = rx.match(s)
+            if m:
+                owner = m.group("owner").strip()
+                if owner in self.r["not_owner"] or owner.split()[0] in self.r["not_owner"]:
+                    return None
+                return owner
+        return None
+
+    def owner_lines(self) -> None:
+        """"ACTION: DT/TRUSTEES" under a paragraph makes that paragraph's last task sentence an action."""
+        for k, p in enumerate(self.paras):
+            m = self.r["owner_only"].match(self.ptext(p).strip())
+            if not m or k == 0:
+                continue
+            owner = m.group("owner").strip()
+            prev = self.paras[k - 1]
+            self.used.add(k)
+            hits = [it for it in self.items if prev.body_start <= it.start < prev.end + 1]
+            if hits:
+                for it in hits:
+                    it.owner = it.owner or owner
+                continue
+            self.emit("action", prev.body_start, prev.end, prev.label, "line:action_owner", owner=owner)
+
+    # -- driver --------------------------------------------------------------------------------------
+    def run(self) -> list[Item]:
+        i = 0
+        while i < len(self.paras):
+            p = self.paras[i]
+            if p.table:
+                j = self.table_block(i)
+                i = j if j > i else i + 1
+                continue
+            j = self.stem_block(i)
+            if j > i:
+                i = j
+                continue
+            i += 1
+        owner_line_idx = set()
+        for k, p in enumerate(self.paras):
+            if self.r["owner_only"].match(self.ptext(p).strip()):
+                owner_line_idx.add(k)
+        for k, p in enumerate(self.paras):
+            if k in self.used or k in owner_line_idx or p.table or self.is_stop(p):
+                continue
+            self.prose(p)
+        self.owner_lines()
+        self.items.sort(key=lambda it: it.start)
+        return self.items
+
+
+def find_items(text: str, fmt: str = "text") -> list[Item]:
+    return Extractor(text, fmt).run()

@@ -1,0 +1,98 @@
+"""Cut a document's text into paragraphs with exact offsets.
+
+Line breaks mean different things per format: in a PDF most are wrapping, in text and DOCX most
+end a paragraph. A break ends a paragraph when the next line is blank, starts a list label or a
+known heading, or when the line closes a sentence and is short for its document (a wrapped line
+runs to the margin; a paragraph's last line rarely does).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rules import load
+
+
+@dataclass
+class Para:
+    start: int          # offset of the first character (label included)
+    end: int            # offset just after the last character
+    body_start: int     # offset after the label and its spaces
+    label: str | None
+    family: str | None
+    table: bool         # a tab-separated table row
+
+    def text(self, doc_text: str) -> str:
+        return doc_text[self.body_start:self.end]
+
+
+def _compile_labels():
+    fams = []
+    for fam in load("labels")["families"]:
+        flags = 0 if fam.get("case_sensitive") else re.I
+        fams.append((fam["name"], re.compile(r"(?:" + fam["pattern"] + r")(?=[ \t]+\S)", flags)))
+    return fams
+
+
+LABELS = _compile_labels()
+STOP = re.compile(r"^(?:" + "|".join(load("fields")["stop"]) + r")", re.I)
+SECTION = re.compile(load("labels")["section"])
+TERMINAL = re.compile(r"[.!?;:)\]]['\"’”]?$")
+
+
+def match_label(line: str) -> tuple[str, str, int] | None:
+    """(label, family, length including following spaces) for a line that starts with a sub-item marker."""
+    for name, rx in LABELS:
+        m = rx.match(line)
+        if m:
+            rest = line[m.end():]
+            skip = len(rest) - len(rest.lstrip(" \t"))
+            if name == "number_dot" and re.match(r"\d", rest.lstrip()):
+                continue
+            if name == "letter_dot" and m.group(0)[0] in "ap" and re.match(r"m\b", rest.lstrip(), re.I):
+                continue
+            return m.group(0), name, m.end() + skip
+    return None
+
+
+def paragraphs(text: str) -> list[Para]:
+    lines = []
+    pos = 0
+    for raw in text.split("\n"):
+        lines.append((pos, raw))
+        pos += len(raw) + 1
+    lengths = sorted(len(ln) for _, ln in lines if ln.strip())
+    p90 = lengths[int(len(lengths) * 0.9)] if lengths else 0
+    wrapped = p90 <= 130  # hard-wrapped layout (PDF, e-mailed text); else one line per paragraph
+    out: list[Para] = []
+    cur = None
+    for i, (start, line) in enumerate(lines):
+        if not line.strip():
+            if cur:
+                out.append(cur)
+                cur = None
+            continue
+        is_table = "\t" in line
+        lab = None if is_table else match_label(line)
+        begins = cur is None or is_table or cur.table or lab is not None or bool(STOP.match(line))
+        if not begins and cur is not None:
+            prev = lines[i - 1][1]
+            ends_sentence = bool(TERMINAL.search(prev.rstrip()))
+            starts_upper = bool(re.match(r"[\"'‘“(]?[A-Z0-9]", line))
+            short = len(prev) < 0.75 * p90
+            if not wrapped and starts_upper:
+                begins = True
+            elif ends_sentence and starts_upper and short:
+                begins = True
+            elif not ends_sentence and short and len(prev) < 60 and starts_upper and not prev.rstrip().endswith((",", "-", "–", "and", "of", "the", "to")):
+                begins = True  # a heading line
+        if begins:
+            if cur:
+                out.append(cur)
+            label, family, skip = lab if lab else (None, None, 0)
+            cur = Para(start, start + len(line.rstrip()), start + skip, label, family, is_table)
+        else:
+            cur.end = start + len(line.rstrip())
+    if cur:
+        out.append(cur)
+    return out

@@ -1,0 +1,87 @@
+"""The value every ingester returns and every extractor reads.
+
+One normalised text per document, cut into pages by offsets, so that any position an extractor
+finds maps back to a page and the stored text can be re-derived from the stored body.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+PAGE_SEPARATOR = "\n\n"
+
+# Characters that PDF text layers and word processors use in place of ordinary ones. Zero-width
+# non-joiners stand between words in Chrome prints of Google Docs, so they become spaces.
+_CHAR_MAP = {
+    "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u200a": " ", "\u3000": " ",
+    "\u200c": " ", "\u200b": "", "\u200d": "", "\ufeff": "", "\u00ad": "", "\u2060": "",
+    "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st",
+    "\r": "",
+}
+_TRANS = str.maketrans(_CHAR_MAP)
+_SPACES = re.compile(r"[ \t]*\t[ \t]*|[ ]{2,}")
+_BLANKS = re.compile(r"\n{3,}")
+# Bullet glyphs differ by font and tool (pdfplumber prints unmapped ones as "(cid:127)"); one bullet for all.
+_BULLETS = re.compile(r"^(?:[·▪●◦‣∙\uf0b7\uf0a7\uf0d8\uf0a8]|\(cid:\d+\))(?=\s)", re.M)
+_CID = re.compile(r"\(cid:\d+\)")
+
+
+def normalise(text: str) -> str:
+    """Make text comparable across renditions: one kind of space, no ligatures, at most one blank line.
+
+    Tabs survive (collapsed to one) because they separate table cells.
+    """
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n")).translate(_TRANS)
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C" or ch == "\f")
+    text = text.replace("\f", "\n")
+    text = _SPACES.sub(lambda m: "\t" if "\t" in m.group() else " ", text)
+    lines = [ln.strip(" ") for ln in text.split("\n")]
+    text = _CID.sub("", _BULLETS.sub("•", "\n".join(lines)))
+    lines = [ln.strip(" ") for ln in text.split("\n")]
+    return _BLANKS.sub("\n\n", "\n".join(lines)).strip("\n")
+
+
+@dataclass
+class Page:
+    number: int
+    start: int
+    end: int
+    ocr: bool = False
+    confidence: float | None = None
+
+
+@dataclass
+class Document:
+    path: str
+    sha256: str
+    format: str
+    text: str
+    pages: list[Page]
+    title: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_pages(cls, page_texts: list[str], *, path: str, sha256: str, format: str,
+                   title: str | None = None, warnings: list[str] | None = None) -> "Document":
+        parts, pages, pos = [], [], 0
+        for number, raw in enumerate(page_texts, 1):
+            text = normalise(raw)
+            if parts:
+                parts.append(PAGE_SEPARATOR)
+                pos += len(PAGE_SEPARATOR)
+            pages.append(Page(number, pos, pos + len(text)))
+            parts.append(text)
+            pos += len(text)
+        return cls(path=path, sha256=sha256, format=format, text="".join(parts), pages=pages,
+                   title=title, warnings=list(warnings or []))
+
+    def page_at(self, pos: int) -> int:
+        """1-based page holding character `pos` (a separator belongs to the page after it)."""
+        starts = [p.start for p in self.pages]
+        i = bisect.bisect_right(starts, pos) - 1
+        return self.pages[max(i, 0)].number if self.pages else 1
+
+    def page_text(self, page: Page) -> str:
+        return self.text[page.start:page.end]
