@@ -43,6 +43,8 @@ def _rules():
                      for p, o in outcomes["anywhere"]],
         "results": [(re.compile(p, re.I), o) for p, o in outcomes["motion_results"]],
         "distractors": _compile(load("sentences")["distractors"]),
+        "procedural": _compile(load("sentences")["procedural"]),
+        "abbrev": re.compile(load("sentences")["abbreviations"]),
     }
 
 
@@ -119,6 +121,8 @@ class Extractor:
         start, end = _trim(self.text, start, end)
         if end - start < 3 or not re.search(r"[A-Za-z]{2}", self.text[start:end]):
             return None
+        if kind == "resolution" and any(rx.search(self.text[start:end]) for rx in self.r["procedural"]):
+            return None
         item = Item(kind=kind, label=label, text=self.text[start:end], start=start, end=end, rule=rule,
                     outcome=outcome, owner=owner)
         self.items.append(item)
@@ -170,6 +174,8 @@ class Extractor:
         kind, rule = stem["kind"], "stem:" + stem["name"]
         rest_start = p.body_start + m.end()
         rest = self.text[rest_start:p.end].strip()
+        if stem.get("rest_must_match") and not re.match(stem["rest_must_match"], rest, re.I):
+            return i
         default = stem.get("outcome") if kind == "resolution" else None
         made: list[Item] = []
         j = i + 1
@@ -265,15 +271,24 @@ class Extractor:
         nlp, matcher, meta = _nlp()
         body = self.ptext(p)
         doc = nlp(body)
+        spans: list[list[int]] = []
         for sent in doc.sents:
-            s_text = sent.text
+            if spans and self.r["abbrev"].search(body[spans[-1][0]:spans[-1][1]].rstrip()):
+                spans[-1][1] = sent.end_char  # "Resolution No. 2023-07" is one sentence
+            else:
+                spans.append([sent.start_char, sent.end_char])
+        for a, b in spans:
+            sent = nlp(body[a:b])
+            s_text = body[a:b]
             if len(s_text.strip()) < 8:
                 continue
-            s0 = p.body_start + sent.start_char
-            s1 = p.body_start + sent.end_char
+            s0 = p.body_start + a
+            s1 = p.body_start + b
+            if len(s_text) < 70 and self.absorb_result(s_text, s0):
+                continue
             if any(rx.search(s_text) for rx in self.r["distractors"]):
                 continue
-            matches = matcher(sent.as_doc()) if hasattr(sent, "as_doc") else []
+            matches = matcher(sent)
             owner = self.task_owner(s_text)
             if matches:
                 name = nlp.vocab.strings[matches[0][0]]
@@ -294,6 +309,16 @@ class Extractor:
                     continue
             if owner:
                 self.emit("action", s0, s1, p.label, "sentence:owner_task", owner=owner)
+
+    def absorb_result(self, sentence: str, pos: int) -> bool:
+        """"Motion carried 5-2." after a motion is that motion's outcome, not a decision of its own."""
+        for rx, outcome in self.r["results"]:
+            if rx.match(sentence.strip()):
+                prev = [it for it in self.items if it.kind == "resolution" and it.end <= pos and pos - it.end < 1500]
+                if prev:
+                    prev[-1].outcome = outcome
+                    return True
+        return False
 
     def task_owner(self, sentence: str) -> str | None:
         s = sentence.strip()

@@ -26,12 +26,18 @@ def is_us(text: str) -> bool:
 def meeting_date(text: str) -> dt.date | None:
     head = text[:6000]
     monthfirst = is_us(text)
+    found = []
     for rx in _MEETING:
         for m in rx.finditer(head):
-            d = parse_full_date(head[m.end():m.end() + 80], monthfirst)
+            line_end = head.find("\n\n", m.end())
+            d = parse_full_date(head[m.end():min(m.end() + 160, line_end if line_end > 0 else len(head))], monthfirst)
             if d:
-                return d
-    return None
+                found.append((m.start(), d))
+                break
+    if found:
+        return min(found)[1]
+    # A minutes heading carries its date somewhere near the top.
+    return parse_full_date(head[:1500], monthfirst)
 
 
 def body(text: str) -> str | None:
