@@ -237,7 +237,20 @@ class Extractor:
         while j < len(self.paras) and self.paras[j].table:
             rows.append(self.paras[j])
             j += 1
+        # The header may be the first row, or one cell per row when a pasted table lost its row structure.
         header = [c.strip().lower().rstrip(":") for c in self.text[rows[0].start:rows[0].end].split("\t")]
+        first_data = 1
+        if len([c for c in header if c]) == 1:
+            stacked = []
+            for r in rows:
+                cells = [c.strip().lower() for c in self.text[r.start:r.end].split("\t") if c.strip()]
+                if len(cells) != 1 or len(cells[0]) > 25:
+                    break
+                stacked.append(cells[0].rstrip(":"))
+                first_data += 1
+            first_data -= 1
+            if len(stacked) >= 2:
+                header = stacked
         h = self.r["headers"]
         col = {}
         for k, cell in enumerate(header):
@@ -246,24 +259,28 @@ class Extractor:
                     col[role] = k
         if "task" not in col or not ({"owner", "due"} & set(col)):
             return i
-        for row in rows[1:]:
+        for row in rows[first_data:]:
             cells, pos = [], row.start
             for cell in self.text[row.start:row.end].split("\t"):
                 cells.append((pos, pos + len(cell), cell))
                 pos += len(cell) + 1
             if col["task"] >= len(cells):
                 continue
-            s, e, task = cells[col["task"]]
-            lab = None
-            from .segment import match_label
-            ml = match_label(task)
-            if ml:
-                lab, _, skip = ml
-                s += skip
-            owner = cells[col["owner"]][2].strip() if "owner" in col and col["owner"] < len(cells) else None
-            item = self.emit("action", s, e, lab, "table:action_log", owner=owner or None)
-            if item and "due" in col and col["due"] < len(cells) and cells[col["due"]][2].strip():
-                item.due_text = cells[col["due"]][2].strip()
+            # A task cell may not line up with the header (leading empty cells); take the first non-empty from it on.
+            k = col["task"]
+            while k < len(cells) - 1 and not cells[k][2].strip():
+                k += 1
+            s, e, task = cells[k]
+            shift = k - col["task"]
+            owner_k, due_k = col.get("owner", -1) + shift, col.get("due", -1) + shift
+            owner = cells[owner_k][2].strip() if "owner" in col and owner_k < len(cells) else None
+            due = cells[due_k][2].strip() if "due" in col and due_k < len(cells) else None
+            # One cell may hold several bulleted tasks: each is an action.
+            for m in re.finditer(r"[^•]+", task):
+                a, b = s + m.start(), s + m.end()
+                item = self.emit("action", a, b, None, "table:action_log", owner=owner or None)
+                if item and due:
+                    item.due_text = due
         self.used.update(range(i, j))
         return j
 

@@ -37,6 +37,7 @@ def _compile_labels():
 LABELS = _compile_labels()
 STOP = re.compile(r"^(?:" + "|".join(load("fields")["stop"]) + r")", re.I)
 SECTION = re.compile(load("labels")["section"])
+FIELD_START = re.compile(r"^[A-Z][A-Za-z/ ]{1,30}\s*[:–—]\s")
 TERMINAL = re.compile(r"[.!?;:)\]]['\"’”]?$")
 
 
@@ -82,6 +83,8 @@ def paragraphs(text: str) -> list[Para]:
             short = len(prev) < 0.75 * p90
             if not wrapped and starts_upper:
                 begins = True
+            elif ends_sentence and FIELD_START.match(line):
+                begins = True  # "Resolved: …", "Action: …" after a full stop open a new paragraph
             elif ends_sentence and starts_upper and short:
                 begins = True
             elif not ends_sentence and short and len(prev) < 60 and starts_upper and not prev.rstrip().endswith((",", "-", "–", "and", "of", "the", "to")):

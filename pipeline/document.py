@@ -26,6 +26,7 @@ _BLANKS = re.compile(r"\n{3,}")
 # Bullet glyphs differ by font and tool (pdfplumber prints unmapped ones as "(cid:127)"); one bullet for all.
 _BULLETS = re.compile(r"^(?:[·▪●◦‣∙\uf0b7\uf0a7\uf0d8\uf0a8]|\(cid:\d+\))(?=\s)", re.M)
 _CID = re.compile(r"\(cid:\d+\)")
+_MIDBULLET = re.compile(r"(?<=[ \t])[·▪●\uf0b7\uf0a7](?= )")
 
 
 def normalise(text: str) -> str:
@@ -38,7 +39,8 @@ def normalise(text: str) -> str:
     text = text.replace("\f", "\n")
     text = _SPACES.sub(lambda m: "\t" if "\t" in m.group() else " ", text)
     lines = [ln.strip(" ") for ln in text.split("\n")]
-    text = _CID.sub("", _BULLETS.sub("•", "\n".join(lines)))
+    text = _CID.sub("•", _BULLETS.sub("•", "\n".join(lines)))
+    text = _MIDBULLET.sub("•", text)
     lines = [ln.strip(" ") for ln in text.split("\n")]
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip("\n")
 

@@ -47,10 +47,32 @@ def markdown_to_text(text: str) -> str:
     return _MD_EMPHASIS.sub(r"\2", text)
 
 
+def rebuild_cell_blocks(text: str) -> str:
+    """Tables pasted from Word arrive as one cell per TAB-led line, a blank line between rows.
+
+    Such a block becomes one tab-separated row, as every other ingester writes tables.
+    """
+    blocks = re.split(r"(\n *\n)", text)
+    for k in range(0, len(blocks), 2):
+        lines = blocks[k].split("\n")
+        led = [ln for ln in lines if ln.startswith("\t")]
+        if len(led) < 2 or not lines[0].startswith("\t") or any("\t" in ln.strip("\t") for ln in lines):
+            continue
+        cells: list[list[str]] = []
+        for ln in lines:
+            if ln.startswith("\t") or not cells:
+                cells.append([ln.strip()])
+            else:
+                cells[-1].append(ln.strip())
+        blocks[k] = "\t".join(" ".join(c for c in cell if c) or " " for cell in cells)
+    return "".join(blocks)
+
+
 def ingest(data: bytes, *, path: str, sha256: str, markdown: bool = False, decoded: str | None = None) -> Document:
     text = decoded if decoded is not None else decode(data)
     if markdown:
         text = markdown_to_text(text)
+    text = rebuild_cell_blocks(text)
     pages = text.split("\f")
     title = next((ln.strip() for ln in text.split("\n") if ln.strip()), None)
     return Document.from_pages(pages, path=path, sha256=sha256, format="markdown" if markdown else "text",
