@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from .dates import find_due
 from .decisions import find_items
 from .items import Item
+from rules import load
 from .meta import body, is_us, meeting_date, people
 
 __all__ = ["Extraction", "Item", "extract"]
@@ -24,24 +25,46 @@ def _norm(text: str) -> str:
     return re.sub(r"\W+", " ", text).strip().lower()
 
 
+DUPLICATE_MIN_CHARS = 40  # "Note and file." four times is four items; a long decision twice is one
+
+
 def dedupe(items: list[Item]) -> list[Item]:
     """A decision printed twice (summary and conclusions) is one item, kept at its first print."""
     seen, out = set(), []
     for it in items:
         key = (it.kind, _norm(it.text))
-        if key in seen:
+        if key in seen and len(key[1]) >= DUPLICATE_MIN_CHARS:
             continue
         seen.add(key)
         out.append(it)
     return out
 
 
+_AGENDA = re.compile(load("fields")["agenda_cue"], re.I | re.M)
+_MINUTES = re.compile(load("fields")["minutes_cue"], re.I)
+
+
+_INFO_ONLY = re.compile(load("fields")["information_only_cue"], re.I)
+
+
+def is_agenda(text: str) -> bool:
+    """An agenda proposes: what reads as a resolution there is a recommendation to the meeting."""
+    head = text[:800]
+    return bool(_AGENDA.search(head)) and not _MINUTES.search(head)
+
+
 def extract(document) -> Extraction:
     text = document.text
     md = meeting_date(text)
     us = is_us(text)
-    items = dedupe(find_items(text, document.format))
+    agenda = is_agenda(text)
+    items = dedupe(find_items(text, document.format, proposal=agenda))
+    if _INFO_ONLY.search(text[:1500]):
+        # a paper that says it asks for no decision: its "asked to" lines are requests, not recommendations
+        items = [it for it in items if it.kind != "recommendation"]
     for it in items:
+        if agenda and it.kind == "resolution":
+            it.kind, it.outcome = "recommendation", None
         it.page = document.page_at(it.start)
         if it.kind != "resolution" or it.due_text is None:
             due = find_due(it.due_text or it.text, md, us) if it.kind != "recommendation" or "report" in it.text.lower() else None

@@ -99,8 +99,9 @@ def _compatible(family: str, label: str, prev_family: str, prev_label: str | Non
 
 
 class Extractor:
-    def __init__(self, text: str, fmt: str = "text"):
+    def __init__(self, text: str, fmt: str = "text", proposal: bool = False):
         self.text = text
+        self.proposal = proposal  # an agenda or report: it proposes, its narrative tells the past
         self.paras = paragraphs(text)
         self.items: list[Item] = []
         self.used: set[int] = set()
@@ -131,6 +132,8 @@ class Extractor:
     def match_stem(self, p: Para):
         body = self.ptext(p)
         for stem, rx in self.r["stems"]:
+            if stem.get("only_in") == "proposal" and not self.proposal:
+                continue
             m = rx.match(body)
             if m:
                 return stem, m
@@ -145,6 +148,8 @@ class Extractor:
             p = self.paras[j]
             if p.table or self.is_stop(p):
                 break
+            if p.label and self.ptext(p).rstrip().endswith(":") and self.match_stem(p):
+                break  # "5.1 The Board is requested to:" opens a list of its own
             if p.label:
                 if family is None:
                     family = p.family
@@ -182,6 +187,8 @@ class Extractor:
         opener = rest == "" or rest.endswith(":")
         if stem["mode"] == "heading" and rest and not rest.endswith(":"):
             return i
+        if kind == "action" and self.r["owner_only"].match(self.ptext(p).strip()):
+            return i  # "ACTION: DT" names the owner of the paragraph above; owner_lines() handles it
         if opener:
             k = j
             while k < len(self.paras) and self.is_skip(self.paras[k]):
@@ -285,8 +292,28 @@ class Extractor:
         return j
 
     def prose(self, p: Para) -> None:
+        self.prose_span(p.body_start, p.end, p.label, self.paras.index(p))
+
+    def table_prose(self, p: Para) -> None:
+        """A layout table (minutes set in a grid): each cell is prose; a short initials cell names the owner."""
+        pos, cells = p.start, []
+        for cell in self.text[p.start:p.end].split("\t"):
+            cells.append((pos, pos + len(cell), cell.strip()))
+            pos += len(cell) + 1
+        owner_cell = next((c for _, _, c in cells[1:] if re.fullmatch(r"[A-Z]{2,4}(?:\s*[/&,]\s*[A-Z]{2,4})*", c)), None)
+        label = cells[0][2] if re.fullmatch(r"\d{1,3}(?:\.\d{1,3})*\.?", cells[0][2] or "-") else None
+        before = len(self.items)
+        for a, b, c in cells:
+            if len(c) > 15:
+                self.prose_span(a, b, label, self.paras.index(p))
+        if owner_cell:
+            for it in self.items[before:]:
+                if it.kind == "action" or not it.owner:
+                    it.owner = it.owner or owner_cell
+
+    def prose_span(self, start: int, end: int, label: str | None, para_index: int) -> None:
         nlp, matcher, meta = _nlp()
-        body = self.ptext(p)
+        body = self.text[start:end]
         doc = nlp(body)
         spans: list[list[int]] = []
         for sent in doc.sents:
@@ -299,8 +326,8 @@ class Extractor:
             s_text = body[a:b]
             if len(s_text.strip()) < 8:
                 continue
-            s0 = p.body_start + a
-            s1 = p.body_start + b
+            s0 = start + a
+            s1 = start + b
             if len(s_text) < 70 and self.absorb_result(s_text, s0):
                 continue
             if any(rx.search(s_text) for rx in self.r["distractors"]):
@@ -310,22 +337,33 @@ class Extractor:
             if matches:
                 name = nlp.vocab.strings[matches[0][0]]
                 rule = meta[name]
+                if self.proposal and rule["kind"] == "resolution":
+                    continue  # a report's "it was agreed" tells what happened elsewhere
+                if rule.get("opens_list") and s_text.rstrip().endswith(":") and b >= len(body.rstrip()) - 1:
+                    subs, nxt = self.collect_list(para_index + 1)
+                    if subs:
+                        made = [self.emit("resolution", sp.body_start, e, sp.label, "sentence:" + name + ":list")
+                                for sp, e in subs]
+                        result = self.motion_result(nxt)
+                        for it in filter(None, made):
+                            it.outcome = result or leading_outcome(it.text) or rule.get("outcome")
+                        continue
                 if owner and name in ("passive_approved",) and not re.search(r"\b(?:minutes|agenda)\b", s_text, re.I):
                     pass
                 else:
                     # a motion's result printed after a roll call belongs to it
-                    it = self.emit("resolution", s0, s1, p.label, "sentence:" + name)
+                    it = self.emit("resolution", s0, s1, label, "sentence:" + name)
                     if it:
                         it.outcome = rule.get("outcome") if rule.get("outcome") else None
                         explicit = leading_outcome(it.text)
                         if explicit in ("deferred", "rejected", "carried", "noted"):
                             it.outcome = explicit
                         if name in ("moved_seconded", "motion_by") and not it.outcome:
-                            it.outcome = self.motion_result(self.paras.index(p) + 1) or (
+                            it.outcome = self.motion_result(para_index + 1) or (
                                 "carried" if re.search(r"carried|passed|approved|in favou?r", s_text, re.I) else None)
                     continue
             if owner:
-                self.emit("action", s0, s1, p.label, "sentence:owner_task", owner=owner)
+                self.emit("action", s0, s1, label, "sentence:owner_task", owner=owner)
 
     def absorb_result(self, sentence: str, pos: int) -> bool:
         """"Motion carried 5-2." after a motion is that motion's outcome, not a decision of its own."""
@@ -383,13 +421,16 @@ class Extractor:
             if self.r["owner_only"].match(self.ptext(p).strip()):
                 owner_line_idx.add(k)
         for k, p in enumerate(self.paras):
-            if k in self.used or k in owner_line_idx or p.table or self.is_stop(p):
+            if k in self.used or k in owner_line_idx or self.is_stop(p):
                 continue
-            self.prose(p)
+            if p.table:
+                self.table_prose(p)
+            else:
+                self.prose(p)
         self.owner_lines()
         self.items.sort(key=lambda it: it.start)
         return self.items
 
 
-def find_items(text: str, fmt: str = "text") -> list[Item]:
-    return Extractor(text, fmt).run()
+def find_items(text: str, fmt: str = "text", proposal: bool = False) -> list[Item]:
+    return Extractor(text, fmt, proposal).run()

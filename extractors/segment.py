@@ -52,6 +52,10 @@ def match_label(line: str) -> tuple[str, str, int] | None:
                 continue
             if name == "letter_dot" and m.group(0)[0] in "ap" and re.match(r"m\b", rest.lstrip(), re.I):
                 continue
+            if name == "bullet":
+                inner = match_label(rest.lstrip(" \t"))
+                if inner and inner[1] != "bullet":  # "- 1. Note …": the number is the label
+                    return inner[0], inner[1], m.end() + skip + inner[2]
             return m.group(0), name, m.end() + skip
     return None
 

@@ -39,8 +39,12 @@ def similarity(a: str, b: str) -> float:
 
 
 def find_pairs(root: Path) -> list[tuple[Path, Path]]:
-    """(paper, gold) pairs under root."""
+    """(paper, gold) pairs under root (a folder, or one paper whose gold is found by its stem)."""
     pairs = []
+    if root.is_file():
+        near = [root.parent / "gold.json"] + [a / "gold" / f"{root.stem}.json" for a in root.resolve().parents[:2]]
+        return [(root, g) for g in near[:1] if g.exists() and root.name.startswith("original.")] or \
+               [(root, g) for g in near[1:] if g.exists()][:1]
     for gold in sorted(root.rglob("gold.json")):
         for doc in sorted(gold.parent.iterdir()):
             if doc.name.startswith("original.") and doc.suffix.lower() in DOC_SUFFIXES:
