@@ -36,6 +36,7 @@ def _rules():
         "skip": _compile(fields["skip"]),
         "owner_task": [(a["name"], re.compile(a["pattern"])) for a in actions["owner_task"]],
         "owner_only": re.compile(actions["owner_only_line"], re.I),
+        "directed": re.compile(actions["directed"]),
         "not_owner": set(actions["not_owner_words"]),
         "headers": actions["table_header"],
         "leading": [(re.compile(p, re.I), o) for p, o in outcomes["leading"]],
@@ -384,6 +385,9 @@ class Extractor:
                 if owner in self.r["not_owner"] or owner.split()[0] in self.r["not_owner"]:
                     return None
                 return owner
+        m = self.r["directed"].search(s)
+        if m and m.group("owner").split()[0] not in self.r["not_owner"]:
+            return m.group("owner").strip()
         return None
 
     def owner_lines(self) -> None:

@@ -37,6 +37,7 @@ def _compile_labels():
 LABELS = _compile_labels()
 STOP = re.compile(r"^(?:" + "|".join(load("fields")["stop"]) + r")", re.I)
 SECTION = re.compile(load("labels")["section"])
+RULE_LINE = re.compile(r"^\s*[-=_*~#.]{3,}\s*$")  # drawn separators are blank lines to a reader
 FIELD_START = re.compile(r"^[A-Z][A-Za-z/ ]{1,30}\s*[:–—]\s")
 TERMINAL = re.compile(r"[.!?;:)\]]['\"’”]?$")
 
@@ -72,7 +73,7 @@ def paragraphs(text: str) -> list[Para]:
     out: list[Para] = []
     cur = None
     for i, (start, line) in enumerate(lines):
-        if not line.strip():
+        if not line.strip() or RULE_LINE.match(line):
             if cur:
                 out.append(cur)
                 cur = None

@@ -32,17 +32,51 @@ _MD_HEADING = re.compile(r"^#{1,6}\s+", re.M)
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 
-def markdown_to_text(text: str) -> str:
-    """Drop the markup a reader does not see; pipe tables become tab-separated rows like every other table."""
+def pipe_tables(text: str) -> str:
+    """Pipe tables (Markdown, or drawn in plain text) become tab-separated rows like every other table."""
     out = []
     for line in text.split("\n"):
-        if _MD_RULE.match(line) and "-" in line:
-            continue
         stripped = line.strip()
-        if stripped.startswith("|") and stripped.endswith("|") and stripped.count("|") >= 2:
+        if stripped.startswith("|") and stripped.endswith("|") and stripped.count("|") >= 3:
+            if _MD_RULE.match(stripped):
+                continue
             line = "\t".join(cell.strip() for cell in stripped[1:-1].split("|"))
         out.append(line)
-    text = "\n".join(out)
+    return "\n".join(out)
+
+
+_GAP = re.compile(r"(?<=\S) {3,}(?=\S)")
+
+
+def fixed_width_tables(text: str) -> str:
+    """Columns aligned with spaces (a What/Who/When log typed in a text file) become tab-separated rows.
+
+    A header line with two or more wide gaps fixes the column starts; following lines are cut at
+    those starts until a blank line. Key/value lines ("Date:      5 March") have one gap and stay.
+    """
+    lines = text.split("\n")
+    k = 0
+    while k < len(lines):
+        line = lines[k]
+        gaps = list(_GAP.finditer(line))
+        if len(gaps) >= 2 and k + 1 < len(lines) and lines[k + 1].strip():
+            starts = [len(line) - len(line.lstrip())] + [g.end() for g in gaps]
+            j = k
+            while j < len(lines) and lines[j].strip():
+                row = lines[j]
+                if any(0 < st < len(row) and row[st - 1] != " " for st in starts[1:]):
+                    break  # a word runs across a column start: not this table
+                cells = [row[a:b].strip() for a, b in zip(starts, starts[1:] + [None])]
+                lines[j] = "\t".join(cells)
+                j += 1
+            k = j if j > k + 1 else k + 1
+            continue
+        k += 1
+    return "\n".join(lines)
+
+
+def markdown_to_text(text: str) -> str:
+    """Drop the markup a reader does not see."""
     text = _MD_HEADING.sub("", text)
     return _MD_EMPHASIS.sub(r"\2", text)
 
@@ -72,7 +106,7 @@ def ingest(data: bytes, *, path: str, sha256: str, markdown: bool = False, decod
     text = decoded if decoded is not None else decode(data)
     if markdown:
         text = markdown_to_text(text)
-    text = rebuild_cell_blocks(text)
+    text = fixed_width_tables(pipe_tables(rebuild_cell_blocks(text)))
     pages = text.split("\f")
     title = next((ln.strip() for ln in text.split("\n") if ln.strip()), None)
     return Document.from_pages(pages, path=path, sha256=sha256, format="markdown" if markdown else "text",
