@@ -45,6 +45,7 @@ def _rules():
         "results": [(re.compile(p, re.I), o) for p, o in outcomes["motion_results"]],
         "distractors": _compile(load("sentences")["distractors"]),
         "procedural": _compile(load("sentences")["procedural"]),
+        "agenda_noise": _compile(load("sentences")["agenda_noise"]),
         "abbrev": re.compile(load("sentences")["abbreviations"]),
     }
 
@@ -124,6 +125,8 @@ class Extractor:
         if end - start < 3 or not re.search(r"[A-Za-z]{2}", self.text[start:end]):
             return None
         if kind == "resolution" and any(rx.search(self.text[start:end]) for rx in self.r["procedural"]):
+            return None
+        if kind == "recommendation" and any(rx.search(self.text[start:end]) for rx in self.r["agenda_noise"]):
             return None
         item = Item(kind=kind, label=label, text=self.text[start:end], start=start, end=end, rule=rule,
                     outcome=outcome, owner=owner)
