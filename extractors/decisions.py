@@ -34,7 +34,9 @@ def _rules():
     return {
         "stems": stems,
         "skip": _compile(fields["skip"]),
-        "owner_task": [(a["name"], re.compile(a["pattern"])) for a in actions["owner_task"]],
+        "owner_task": [(a, re.compile(a["pattern"])) for a in actions["owner_task"]],
+        "task_verbs": set(actions["task_verbs"]),
+        "strong_owner": re.compile(actions["strong_owner"], re.I),
         "owner_only": re.compile(actions["owner_only_line"], re.I),
         "directed": re.compile(actions["directed"]),
         "not_owner": set(actions["not_owner_words"]),
@@ -343,6 +345,9 @@ class Extractor:
                 rule = meta[name]
                 if self.proposal and rule["kind"] == "resolution":
                     continue  # a report's "it was agreed" tells what happened elsewhere
+                if rule["kind"] != "resolution":
+                    self.emit(rule["kind"], s0, s1, label, "sentence:" + name, owner=owner)
+                    continue
                 if rule.get("opens_list") and s_text.rstrip().endswith(":") and b >= len(body.rstrip()) - 1:
                     subs, nxt = self.collect_list(para_index + 1)
                     if subs:
@@ -381,12 +386,15 @@ class Extractor:
 
     def task_owner(self, sentence: str) -> str | None:
         s = sentence.strip()
-        for _name, rx in self.r["owner_task"]:
+        for spec, rx in self.r["owner_task"]:
             m = rx.match(s)
             if m:
                 owner = m.group("owner").strip()
                 if owner in self.r["not_owner"] or owner.split()[0] in self.r["not_owner"]:
                     return None
+                if spec.get("weak_owner_needs_task_verb") and not self.r["strong_owner"].match(owner) \
+                        and m.group("verb") not in self.r["task_verbs"]:
+                    continue
                 return owner
         m = self.r["directed"].search(s)
         if m and m.group("owner").split()[0] not in self.r["not_owner"]:
