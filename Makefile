@@ -10,7 +10,7 @@ CORPUS := corpus/seeds corpus/papers corpus/renditions
 $(BIN)/minutebook: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q -e ".[test,datasette]"
 	touch $@
 
 run: $(BIN)/minutebook

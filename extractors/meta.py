@@ -23,21 +23,32 @@ def is_us(text: str) -> bool:
     return bool(US_HINT.search(text[:5000]))
 
 
+_NOT_AFTER = re.compile(_F["meeting_date_not_after"], re.I)
+
+
 def meeting_date(text: str) -> dt.date | None:
+    """The heading's date if it has one, else the earliest date after a meeting-date label.
+
+    Dates after "the minutes of the meeting held on" name an earlier meeting, so they are skipped.
+    """
     head = text[:6000]
     monthfirst = is_us(text)
+    heading = [ln for ln in head.split("\n") if ln.strip()][:_F["heading_lines"]]
+    for line in heading:
+        d = parse_full_date(line, monthfirst)
+        if d:
+            return d
     found = []
     for rx in _MEETING:
         for m in rx.finditer(head):
+            if _NOT_AFTER.search(head[max(0, m.start() - 80):m.end() + 20]):
+                continue
             line_end = head.find("\n\n", m.end())
             d = parse_full_date(head[m.end():min(m.end() + 160, line_end if line_end > 0 else len(head))], monthfirst)
             if d:
                 found.append((m.start(), d))
                 break
-    if found:
-        return min(found)[1]
-    # A minutes heading carries its date somewhere near the top.
-    return parse_full_date(head[:1500], monthfirst)
+    return min(found)[1] if found else None
 
 
 def body(text: str) -> str | None:

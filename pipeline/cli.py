@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+import textwrap
 from pathlib import Path
 
 import click
@@ -75,7 +76,7 @@ def extract(file, fmt):
 
 
 @cli.command(name="eval")
-@click.argument("dirs", nargs=-1, type=click.Path(exists=True, file_okay=False))
+@click.argument("dirs", nargs=-1, type=click.Path(exists=True))
 @click.option("--verbose", "-v", is_flag=True, help="List missed and extra items.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def eval_(dirs, verbose, fmt):
@@ -106,27 +107,134 @@ def eval_(dirs, verbose, fmt):
     click.echo(f"field accuracy on matched items: {acc}")
 
 
+DB = click.option("--db", default="minutebook.db", show_default=True, type=click.Path(exists=True, dir_okay=False),
+                  help="SQLite file written by `minutebook ingest`.")
+KIND = click.option("--kind", type=click.Choice(["resolution", "recommendation", "action"]))
+BODY = click.option("--body", metavar="TEXT", help="Only papers whose body name contains TEXT (any case).")
+SINCE = click.option("--since", metavar="DATE", help="Meetings on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD).")
+UNTIL = click.option("--until", metavar="DATE", help="Meetings on or before DATE (YYYY, YYYY-MM or YYYY-MM-DD).")
+
+
+def _fmt(choices=("table", "json", "csv"), default="table"):
+    return click.option("--format", "fmt", type=click.Choice(choices), default=default, show_default=True)
+
+
+def _run(fn, *args, **kwargs):
+    """Call the library; a QueryError is the user's mistake, so one line on stderr and exit 2, no traceback."""
+    from .query import QueryError
+    try:
+        return fn(*args, **kwargs)
+    except QueryError as exc:
+        click.echo(f"minutebook: {exc}", err=True)
+        sys.exit(2)
+
+
+def _render(rows, fmt, table=None, fields=None):
+    """Rows as text; json and csv always carry every field so scripts can rely on them, even with no rows."""
+    if fmt == "json":
+        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        import csv
+        import io
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else list(fields or ["id"]))
+        w.writeheader()
+        w.writerows(rows)
+        return buf.getvalue()
+    return "".join(table(r) + "\n" for r in rows)
+
+
+def _one_line(text, width):
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
 @cli.command()
-@click.option("--db", default="minutebook.db", show_default=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--kind", type=click.Choice(["resolution", "recommendation", "action"]))
+@DB
+@KIND
 @click.option("--limit", type=int, default=None)
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@_fmt()
 def decisions(db, kind, limit, fmt):
     """List stored items with their paper's body and meeting date."""
     from .query import decisions as rows_of
-    rows = rows_of(db, kind=kind, limit=limit)
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-    elif fmt == "csv":
-        import csv
-        w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["id"])
-        w.writeheader()
-        w.writerows(rows)
+    rows = _run(rows_of, db, kind=kind, limit=limit)
+    click.echo(_render(rows, fmt, lambda r: (
+        f"{r['meeting_date'] or '????-??-??'}  {(r['body'] or '')[:28]:28}  {r['kind'][:3]}  "
+        f"{(r['outcome'] or '-'):8} {(r['label'] or ''):6} {' '.join(r['text'].split())[:90]}")), nl=False)
+
+
+@cli.command()
+@click.argument("query")
+@DB
+@KIND
+@BODY
+@SINCE
+@UNTIL
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@_fmt()
+def search(query, db, kind, body, since, until, limit, fmt):
+    """Full-text search of item text, best match first (bm25).
+
+    QUERY is FTS5 syntax: words are ANDed, "double quotes" make a phrase, OR / NOT / NEAR(a b) and
+    prefix* work. Matches in the snippet are marked **like this**. Exit code 2 for a malformed query.
+    """
+    from .query import search as run_search
+    rows = _run(run_search, db, query, kind=kind, body=body, since=since, until=until, limit=limit)
+    click.echo(_render(rows, fmt, lambda r: (
+        f"{r['meeting_date'] or '????-??-??'}  {_one_line(r['body'], 28):28}  {r['kind'][:3]}  p{r['page']:<3} "
+        f"{r['path']}\n" + textwrap.fill(" ".join(r["snippet"].split()), 110, initial_indent="    ",
+                                           subsequent_indent="    "))), nl=False)
+    if fmt == "table" and not rows:
+        click.echo("no matches", err=True)
+
+
+@cli.command()
+@DB
+@_fmt(("csv", "json"), "csv")
+@KIND
+@BODY
+@SINCE
+@UNTIL
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file, not stdout.")
+def export(db, fmt, kind, body, since, until, output):
+    """Every item, one row each, with its paper's path, sha256, format, title, body and meeting date.
+
+    JSON items have the same fields as `minutebook extract` items plus those document fields.
+    """
+    from .query import DOCUMENT_FIELDS, ITEM_FIELDS, export_items
+    rows = _run(export_items, db, kind=kind, body=body, since=since, until=until)
+    text = _render(rows, fmt, fields=ITEM_FIELDS + DOCUMENT_FIELDS)
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        except OSError as exc:
+            click.echo(f"minutebook: cannot write {output}: {exc.strerror}", err=True)
+            sys.exit(1)
+        click.echo(f"wrote {len(rows)} items to {output}", err=True)
     else:
-        for r in rows:
-            text = " ".join(r["text"].split())
-            click.echo(f"{r['meeting_date'] or '????-??-??'}  {(r['body'] or '')[:28]:28}  {r['kind'][:3]}  "
-                       f"{(r['outcome'] or '-'):8} {(r['label'] or ''):6} {text[:90]}")
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@DB
+@click.option("--overdue", is_flag=True, help="Only items whose deadline has passed.")
+@click.option("--owner", metavar="NAME", help="Only items whose owner contains NAME (any case).")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="Judge deadlines as of this day instead of the real today (for reproducible reports).")
+@_fmt()
+def actions(db, overdue, owner, today, fmt):
+    """Actions and other items with a deadline, soonest first.
+
+    A deadline printed as a month, quarter, season or financial year runs to the end of that period:
+    "by March 2024" is overdue from 1 April 2024. Relative deadlines ("next meeting") are listed, never overdue.
+    """
+    from .query import actions as rows_of
+    rows = _run(rows_of, db, today=today.date() if today else None, overdue=overdue, owner=owner)
+    flag = {True: "OVERDUE", False: "", None: "?"}
+    click.echo(_render(rows, fmt, lambda r: (
+        f"{flag[r['overdue']]:7} {r['due_by'] or '-':10}  {_one_line(r['due_text'] or '', 18):18} "
+        f"{_one_line(r['owner'] or '-', 22):22} {_one_line(r['body'], 24):24} {_one_line(r['text'], 70)}")), nl=False)
 
 
 def main():
