@@ -9,7 +9,7 @@ from rules import load
 from .dates import parse_full_date
 
 _F = load("fields")
-_MEETING = [re.compile(p, re.I) for p in _F["meeting_date"]]
+_MEETING = [re.compile(p, re.I | re.M) for p in _F["meeting_date"]]
 _BODY_WORDS = re.compile(_F["body_words"], re.I)
 _BODY_NOISE = re.compile(_F["body_noise"], re.I)
 _DM = re.compile(_F["decision_maker"], re.I | re.M)
@@ -24,6 +24,7 @@ def is_us(text: str) -> bool:
 
 
 _NOT_AFTER = re.compile(_F["meeting_date_not_after"], re.I)
+_HEADING_REJECT = re.compile(_F["heading_date_reject"], re.I)
 
 
 def meeting_date(text: str) -> dt.date | None:
@@ -34,7 +35,11 @@ def meeting_date(text: str) -> dt.date | None:
     head = text[:6000]
     monthfirst = is_us(text)
     heading = [ln for ln in head.split("\n") if ln.strip()][:_F["heading_lines"]]
+    skip_next = False
     for line in heading:
+        if _HEADING_REJECT.search(line) or skip_next:
+            skip_next = bool(_HEADING_REJECT.search(line)) and len(line.split()) <= 2  # "REVISED" / "4/23/19"
+            continue
         d = parse_full_date(line, monthfirst)
         if d:
             return d
@@ -43,22 +48,67 @@ def meeting_date(text: str) -> dt.date | None:
         for m in rx.finditer(head):
             if _NOT_AFTER.search(head[max(0, m.start() - 80):m.end() + 20]):
                 continue
-            line_end = head.find("\n\n", m.end())
-            d = parse_full_date(head[m.end():min(m.end() + 160, line_end if line_end > 0 else len(head))], monthfirst)
+            window = head[m.end():m.end() + 220]
+            window = "\n\n".join(window.split("\n\n")[:3])  # the label's own line and the next two
+            d = parse_full_date(window, monthfirst)
             if d:
                 found.append((m.start(), d))
                 break
     return min(found)[1] if found else None
 
 
+_COMMITTEE = re.compile(_F["committee_words"], re.I)
+_ORG = re.compile(_F["organisation_words"], re.I)
+_BODY_STRIP = re.compile(_F["body_strip"], re.I)
+_BODY_REJECT = re.compile(_F["body_reject"], re.I)
+
+
+def _tidy(line: str) -> str:
+    line = re.sub(r"[*#_|]+", " ", line).strip()
+    line = re.sub(r"^(?:report\s+to\s*:?\s*)?the\s+(?=[A-Z])", "", line, flags=re.I)
+    for _ in range(2):
+        line = _BODY_STRIP.sub("", line).strip(" -–—,:")
+    if line.isupper():
+        line = " ".join(w if len(w) <= 3 and w not in ("AND", "OF", "THE", "FOR") else w.capitalize() for w in line.split())
+        line = re.sub(r"\b(And|Of|The|For|In|On)\b", lambda m: m.group(1).lower(), line)
+        line = line[0].upper() + line[1:]
+    return line
+
+
 def body(text: str) -> str | None:
+    """The committee, with its parent organisation in brackets when the heading names both.
+
+    Read from a "Decision Maker:" field, else from the heading lines: a line naming a committee
+    and a line naming an organisation ("KENT COUNTY COUNCIL" / "CABINET" → "Cabinet (Kent County Council)").
+    """
     m = _DM.search(text)
     if m:
         return m.group("value").strip()
-    for line in text[:3000].split("\n")[:25]:
-        line = line.strip().strip("*#").strip()
-        if 4 < len(line) < 90 and _BODY_WORDS.search(line) and not _BODY_NOISE.search(line):
-            return re.split(r"\s+[-–—]\s+|,\s+(?:held|meeting)|\s+(?:meeting|minutes)\b", line)[0].strip()
+    committee = org = None
+    for raw in [ln for ln in text[:2500].split("\n") if ln.strip()][:14]:
+        for part in raw.split("\t"):
+            line = _tidy(part)
+            if not (3 < len(line) < 80) or _BODY_REJECT.search(line) or not re.match(r"[A-Z]", line):
+                continue
+            if _COMMITTEE.search(line) and not committee:
+                committee = line
+            elif _ORG.search(line) and not org:
+                org = line
+        if committee and org:
+            break
+    if committee and org and org.lower() not in committee.lower():
+        return f"{committee} ({org})"
+    if committee or org:
+        return committee or org
+    # No heading names it: the committee the paper names most often ("… the Lancashire Health and Wellbeing Board …").
+    from collections import Counter
+    months = r"(?!(?:January|February|March|April|May|June|July|August|September|October|November|December)\b)"
+    for kinds in ("Board|Committee|Cabinet|Panel|Commission|Forum", "Council"):
+        names = re.findall(rf"\b({months}(?:[A-Z][\w'’&-]*\s+(?:and\s+|of\s+|for\s+)?){{1,6}}(?:{kinds}))\b", text[:20000])
+        if names:
+            best, count = Counter(n.strip() for n in names).most_common(1)[0]
+            if count >= 2:
+                return best
     return None
 
 

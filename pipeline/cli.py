@@ -22,7 +22,15 @@ def cli():
 @click.option("--db", default="minutebook.db", show_default=True, help="SQLite file to write.")
 @click.option("--force", is_flag=True, help="Re-read every file even if unchanged.")
 @click.option("--quiet", "-q", is_flag=True, help="Print the summary only when a file failed.")
-def ingest(paths, db, force, quiet):
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Worker processes parsing files  [default: the cores available; 0: none, no time limit]")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds one file may take before it is recorded as failed  [default: 120]")
+@click.option("--max-pages", type=click.IntRange(min=1), default=None,
+              help="Files with more pages are recorded as failed  [default: 2000]")
+@click.option("--max-mb", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Files larger than this many MB are recorded as failed  [default: 200]")
+def ingest(paths, db, force, quiet, workers, timeout, max_pages, max_mb):
     """Ingest PATHS (files or folders, walked recursively) into the database.
 
     Exit code 0: all files stored or unchanged; 1: some files failed (see documents.error);
@@ -38,7 +46,9 @@ def ingest(paths, db, force, quiet):
         bar = click.progressbar(length=total, label="ingesting", file=sys.stderr)
         bar.__enter__()
     try:
-        summary = ingest_paths(paths, db, force=force, progress=(lambda f: bar.update(1)) if bar else None)
+        limits = {k: v for k, v in (("workers", workers), ("timeout", timeout), ("max_pages", max_pages),
+                                    ("max_bytes", None if max_mb is None else int(max_mb * 2**20))) if v is not None}
+        summary = ingest_paths(paths, db, force=force, progress=(lambda f: bar.update(1)) if bar else None, **limits)
     except Busy as exc:
         click.echo(f"minutebook: {exc}; try again when it has finished", err=True)
         sys.exit(3)
@@ -88,7 +98,7 @@ def eval_(dirs, verbose, fmt):
     t = total(scores)
     if fmt == "json":
         rows = [{"paper": s.name, "tp": s.tp, "fp": s.fp, "fn": s.fn, "precision": round(s.precision, 3),
-                 "recall": round(s.recall, 3), "f1": round(s.f1, 3), "meeting_date": s.meeting_date,
+                 "recall": round(s.recall, 3), "f1": round(s.f1, 3), "meeting_date": s.meeting_date, "body": s.body,
                  **{f"{k}_accuracy": round(ok / n, 3) if n else None for k, (ok, n) in s.fields.items()}}
                 for s in scores + [t]]
         click.echo(json.dumps(rows, indent=2))
@@ -105,6 +115,7 @@ def eval_(dirs, verbose, fmt):
                 click.echo(f"    EXTRA [{x['kind']}] {' '.join(x['text'].split())[:110]}  ({x['rule']})")
     acc = "  ".join(f"{k} {ok / n:.2f}" if n else f"{k} -" for k, (ok, n) in t.fields.items())
     click.echo(f"field accuracy on matched items: {acc}")
+    click.echo(f"paper accuracy: meeting_date {t.meeting_date:.2f}  body {t.body:.2f}")
 
 
 DB = click.option("--db", default="minutebook.db", show_default=True, type=click.Path(exists=True, dir_okay=False),

@@ -66,6 +66,7 @@ class Score:
     fn: int = 0
     fields: dict = field(default_factory=lambda: {k: [0, 0] for k in ("kind", "outcome", "owner", "due")})
     meeting_date: bool | None = None
+    body: bool | None = None
     misses: list = field(default_factory=list)
     extras: list = field(default_factory=list)
 
@@ -131,6 +132,7 @@ def score_one(doc: Path, gold_path: Path) -> Score:
     s.misses = [g for k, g in enumerate(gold["items"]) if k not in matched_g]
     s.extras = [x for k, x in enumerate(got) if k not in matched_x]
     s.meeting_date = gold.get("meeting_date") == result["document"]["meeting_date"]
+    s.body = _same(gold.get("body"), result["document"]["body"], fuzzy=True)
     return s
 
 
@@ -153,4 +155,6 @@ def total(scores: list[Score]) -> Score:
             t.fields[k][1] += n
     dates = [s.meeting_date for s in scores]
     t.meeting_date = sum(dates) / len(dates) if dates else None
+    bodies = [s.body for s in scores]
+    t.body = sum(bodies) / len(bodies) if bodies else None
     return t
