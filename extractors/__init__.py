@@ -66,6 +66,7 @@ def extract(document) -> Extraction:
         if agenda and it.kind == "resolution":
             it.kind, it.outcome = "recommendation", None
         it.page = document.page_at(it.start)
+        it.confidence = next((p.confidence for p in document.pages if p.number == it.page), None)  # OCR: 0-100
         if it.kind != "resolution" or it.due_text is None:
             due = find_due(it.due_text or it.text, md, us) if it.kind != "recommendation" or "report" in it.text.lower() else None
             if it.due_text and due is None:

@@ -310,8 +310,15 @@ class Extractor:
         label = cells[0][2] if re.fullmatch(r"\d{1,3}(?:\.\d{1,3})*\.?", cells[0][2] or "-") else None
         before = len(self.items)
         for a, b, c in cells:
-            if len(c) > 15:
-                self.prose_span(a, b, label, self.paras.index(p))
+            if len(c) <= 15:
+                continue
+            # bullets flattened into one cell ("- Keni to confirm … - Eric to confirm …") are separate lines
+            cuts = [a] + [a + m.start() + 1 for m in re.finditer(r" [•\-–] (?=\S)", c and self.text[a:b])] + [b]
+            for x, y in zip(cuts, cuts[1:]):
+                while x < y and self.text[x] in "•-– ":
+                    x += 1
+                if y - x > 8:
+                    self.prose_span(x, y, label, self.paras.index(p))
         if owner_cell:
             for it in self.items[before:]:
                 if it.kind == "action" or not it.owner:
@@ -373,6 +380,14 @@ class Extractor:
                     continue
             if owner:
                 self.emit("action", s0, s1, label, "sentence:owner_task", owner=owner)
+                continue
+            # "…as soon as possible, Councillor Healey to order Scalpings." – a task in a later clause
+            for m in re.finditer(r"[,;]\s+(?=[A-Z])", s_text):
+                clause = s_text[m.end():]
+                owner = self.task_owner(clause)
+                if owner:
+                    self.emit("action", s0 + m.end(), s1, label, "clause:owner_task", owner=owner)
+                    break
 
     def absorb_result(self, sentence: str, pos: int) -> bool:
         """"Motion carried 5-2." after a motion is that motion's outcome, not a decision of its own."""
