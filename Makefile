@@ -3,9 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DB     ?= minutebook.db
-CORPUS := corpus/seeds corpus/papers corpus/renditions
+CORPUS := corpus/seeds corpus/papers
 
-.PHONY: run test eval bench renditions clean
+.PHONY: run test eval bench renditions clean system-deps
 
 $(BIN)/minutebook: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,12 +13,12 @@ $(BIN)/minutebook: pyproject.toml
 	$(BIN)/pip install -q -e ".[test,datasette]"
 	touch $@
 
-run: $(BIN)/minutebook
+run: system-deps $(BIN)/minutebook
 	@$(BIN)/minutebook ingest $(CORPUS) --db $(DB); rc=$$?; [ $$rc -le 1 ] || exit $$rc
 	@echo "--- a few of the decisions found (minutebook decisions --db $(DB)) ---"
 	@$(BIN)/minutebook decisions --db $(DB) --limit 8
 
-test: $(BIN)/minutebook
+test: system-deps $(BIN)/minutebook
 	$(BIN)/pytest -q
 
 eval: $(BIN)/minutebook
@@ -27,6 +27,19 @@ eval: $(BIN)/minutebook
 
 renditions: $(BIN)/minutebook
 	$(BIN)/python corpus/render.py
+
+# Tesseract OCR reads scanned pages and image files (pipeline/ingest/ocr.py). Installed from Debian when missing
+# and we are root; otherwise a warning, and scanned pages are stored without text ("no text, OCR not available").
+system-deps:
+	@if command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>&1 | grep -qx eng; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Tesseract OCR for scanned papers: apt-get install tesseract-ocr tesseract-ocr-eng"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng >/dev/null; } \
+	    || echo "WARNING: could not install Tesseract; scanned pages will be stored without text (no text, OCR not available)"; \
+	else \
+	  echo "WARNING: Tesseract OCR not found (and not root to install it): scanned pages will be stored without text."; \
+	  echo "         To read them: sudo apt-get install tesseract-ocr tesseract-ocr-eng"; \
+	fi
 
 clean:
 	rm -rf $(VENV) *.egg-info $(DB) $(DB)-wal $(DB)-shm $(DB).lock

@@ -36,7 +36,7 @@ def _rules():
         "skip": _compile(fields["skip"]),
         "owner_task": [(a, re.compile(a["pattern"])) for a in actions["owner_task"]],
         "task_verbs": set(actions["task_verbs"]),
-        "strong_owner": re.compile(actions["strong_owner"], re.I),
+        "strong_owner": re.compile(actions["strong_owner"]),
         "owner_only": re.compile(actions["owner_only_line"], re.I),
         "directed": re.compile(actions["directed"]),
         "not_owner": set(actions["not_owner_words"]),
