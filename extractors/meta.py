@@ -10,6 +10,7 @@ from .dates import parse_full_date
 
 _F = load("fields")
 _MEETING = [re.compile(p, re.I | re.M) for p in _F["meeting_date"]]
+_MEETING_WEAK = [re.compile(p, re.I | re.M) for p in _F["meeting_date_weak"]]
 _BODY_WORDS = re.compile(_F["body_words"], re.I)
 _BODY_NOISE = re.compile(_F["body_noise"], re.I)
 _DM = re.compile(_F["decision_maker"], re.I | re.M)
@@ -35,6 +36,7 @@ def meeting_date(text: str) -> dt.date | None:
     head = text[:6000]
     monthfirst = is_us(text)
     heading = [ln for ln in head.split("\n") if ln.strip()][:_F["heading_lines"]]
+    heading = [ln for ln in heading if len(ln.split()) <= 12]  # a heading line is short; prose that far up is not
     skip_next = False
     for line in heading:
         if _HEADING_REJECT.search(line) or skip_next:
@@ -51,6 +53,13 @@ def meeting_date(text: str) -> dt.date | None:
             window = head[m.end():m.end() + 220]
             window = "\n\n".join(window.split("\n\n")[:3])  # the label's own line and the next two
             d = parse_full_date(window, monthfirst)
+            if d:
+                found.append((m.start(), d))
+                break
+    for rx in _MEETING_WEAK:
+        for m in rx.finditer(head[:800]):
+            line_end = head.find("\n", m.end())
+            d = parse_full_date(head[m.end():line_end if line_end > 0 else len(head)], monthfirst)
             if d:
                 found.append((m.start(), d))
                 break
@@ -102,7 +111,7 @@ def body(text: str) -> str | None:
         return committee or org
     # No heading names it: the committee the paper names most often ("… the Lancashire Health and Wellbeing Board …").
     from collections import Counter
-    months = r"(?!(?:January|February|March|April|May|June|July|August|September|October|November|December)\b)"
+    months = r"(?!(?:The|This|That|January|February|March|April|May|June|July|August|September|October|November|December)\b)"
     for kinds in ("Board|Committee|Cabinet|Panel|Commission|Forum", "Council"):
         names = re.findall(rf"\b({months}(?:[A-Z][\w'’&-]*\s+(?:and\s+|of\s+|for\s+)?){{1,6}}(?:{kinds}))\b", text[:20000])
         if names:
