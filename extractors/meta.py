@@ -113,11 +113,14 @@ def body(text: str) -> str | None:
     from collections import Counter
     months = r"(?!(?:The|This|That|January|February|March|April|May|June|July|August|September|October|November|December)\b)"
     for kinds in ("Board|Committee|Cabinet|Panel|Commission|Forum", "Council"):
-        names = re.findall(rf"\b({months}(?:[A-Z][\w'’&-]*\s+(?:and\s+|of\s+|for\s+)?){{1,6}}(?:{kinds}))\b", text[:20000])
+        names = set(re.findall(rf"\b({months}(?:[A-Z][\w'’&-]*\s+(?:and\s+|of\s+|for\s+)?){{1,6}}(?:{kinds}))\b", text[:20000]))
         if names:
-            best, count = Counter(n.strip() for n in names).most_common(1)[0]
+            # "Health and Wellbeing Board" is counted inside "Lancashire Health and Wellbeing Board" too;
+            # the most named committee wins, under its fullest printed name.
+            counts = Counter({n: text[:20000].count(n) for n in names})
+            core, count = counts.most_common(1)[0]
             if count >= 2:
-                return best
+                return max((n for n in names if n.endswith(core) and "'" not in n and "’" not in n), key=len, default=core)
     return None
 
 
