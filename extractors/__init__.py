@@ -41,7 +41,7 @@ def dedupe(items: list[Item]) -> list[Item]:
 
 
 _AGENDA = re.compile(load("fields")["agenda_cue"], re.I | re.M)
-_MINUTES = re.compile(load("fields")["minutes_cue"], re.I)
+_MINUTES = re.compile(load("fields")["minutes_cue"], re.I | re.M)
 
 
 _INFO_ONLY = re.compile(load("fields")["information_only_cue"], re.I)

@@ -39,6 +39,9 @@ def _rules():
         "strong_owner": re.compile(actions["strong_owner"]),
         "owner_only": re.compile(actions["owner_only_line"], re.I),
         "directed": re.compile(actions["directed"]),
+        "delegation": [re.compile(p, re.I) for p in actions["delegation"]],
+        "pronouns": set(actions["pronouns"]),
+        "person": re.compile(actions["person_mention"]),
         "not_owner": set(actions["not_owner_words"]),
         "headers": actions["table_header"],
         "leading": [(re.compile(p, re.I), o) for p, o in outcomes["leading"]],
@@ -88,6 +91,14 @@ def leading_outcome(text: str) -> str | None:
         if rx.search(text):
             return outcome
     return None
+
+
+def decide_outcome(text: str, result: str | None, default: str | None) -> str | None:
+    """A deferral or refusal in the text outranks the vote that carried it; then the vote, the verb, the stem."""
+    own = leading_outcome(text)
+    if own in ("deferred", "rejected"):
+        return own
+    return result or own or default
 
 
 def _compatible(family: str, label: str, prev_family: str, prev_label: str | None) -> bool:
@@ -226,21 +237,23 @@ class Extractor:
             return i
         self.used.add(i)
         result = self.motion_result(j)
+        stem_text = self.text[p.body_start:rest_start]
         for it in made:
             if kind == "resolution":
-                it.outcome = result or leading_outcome(it.text) or default
+                it.outcome = decide_outcome(it.text, result, leading_outcome(stem_text) or default)
         return j
 
     def motion_result(self, j: int) -> str | None:
         """A "CARRIED" / "Motion failed 2-5" line just after a decision gives its outcome."""
         for k in range(j, min(j + 3, len(self.paras))):
             t = self.ptext(self.paras[k]).strip()
-            for rx, outcome in self.r["results"]:
-                if len(t) < 80 and rx.match(t):
-                    self.used.add(k)
-                    return outcome
-            if len(t) > 80:
+            if len(t) > 240:
                 break
+            for part in re.split(r"(?<=[.;])\s+", t):  # "Vote: Ayes 5, Noes 0. Motion carried 5-0."
+                for rx, outcome in self.r["results"]:
+                    if len(part) < 80 and rx.match(part):
+                        self.used.add(k)
+                        return outcome
         return None
 
     def table_block(self, i: int) -> int:
@@ -459,7 +472,27 @@ class Extractor:
                 self.prose(p)
         self.owner_lines()
         self.items.sort(key=lambda it: it.start)
+        for it in self.items:
+            if it.kind == "action" and not it.owner:
+                it.owner = self.task_owner(it.text)
+            if it.kind == "resolution" and not it.owner:
+                it.owner = self.delegate(it.text)
+            if it.owner in self.r["pronouns"]:
+                it.owner = self.antecedent(it.start) or it.owner
         return self.items
+
+    def delegate(self, text: str) -> str | None:
+        """A resolution that delegates to or authorises an officer is owned by that officer."""
+        for rx in self.r["delegation"]:
+            m = rx.search(text)
+            if m:
+                return m.group("owner").strip()
+        return None
+
+    def antecedent(self, pos: int) -> str | None:
+        """"She offered to …": the last person named in the 400 characters before."""
+        names = self.r["person"].findall(self.text[max(0, pos - 400):pos])
+        return names[-1] if names else None
 
 
 def find_items(text: str, fmt: str = "text", proposal: bool = False) -> list[Item]:

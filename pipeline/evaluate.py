@@ -99,10 +99,12 @@ def match(gold_items: list[dict], got_items: list[dict]) -> list[tuple[int, int]
         for xi, x in enumerate(got_items):
             s = similarity(g["text"], x["text"])
             if s >= MATCH_THRESHOLD:
-                scored.append((-s, abs(gi - xi), gi, xi))
+                # equal texts of different kinds (an officer recommendation and the resolution adopting it)
+                # pair by kind first, then by order
+                scored.append((-s, g["kind"] != x["kind"], abs(gi - xi), gi, xi))
     scored.sort()
     used_g, used_x, pairs = set(), set(), []
-    for _, _, gi, xi in scored:
+    for *_, gi, xi in scored:
         if gi not in used_g and xi not in used_x:
             used_g.add(gi)
             used_x.add(xi)
