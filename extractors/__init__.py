@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .dates import find_due
+from .dates import DATE_RE, ParsedDate, find_due, interpret
 from .decisions import find_items
 from .items import Item
 from rules import load
@@ -66,19 +66,17 @@ def extract(document) -> Extraction:
         if agenda and it.kind == "resolution":
             it.kind, it.outcome = "recommendation", None
         it.page = document.page_at(it.start)
-        it.confidence = next((p.confidence for p in document.pages if p.number == it.page), None)  # OCR: 0-100
-        if it.kind != "resolution" or it.due_text is None:
-            due = find_due(it.due_text or it.text, md, us) if it.kind != "recommendation" or "report" in it.text.lower() else None
-            if it.due_text and due is None:
-                from .dates import DATE_RE, interpret
-                m = DATE_RE.search(it.due_text)
-                due = interpret(m, md, us) if m else None
-                if due:
-                    due.text = it.due_text
-            if due:
-                it.due_text = it.due_text or due.text
-                it.due = due.iso_day
-                it.due_value = due.value
-                it.due_precision = due.precision
-                it.due_flag = due.flag
+        due = None
+        if it.due_text:  # a Due/When column: its whole cell is the deadline
+            m = DATE_RE.search(it.due_text)
+            due = interpret(m, md, us) if m else ParsedDate(it.due_text, None, "relative")
+            due.text = it.due_text
+        else:
+            due = find_due(it.text, md, us)
+        if due:
+            it.due_text = due.text
+            it.due = due.iso_day
+            it.due_value = due.value
+            it.due_precision = due.precision
+            it.due_flag = due.flag
     return Extraction(items=items, meeting_date=md.isoformat() if md else None, body=body(text), people=people(text))

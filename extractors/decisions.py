@@ -39,7 +39,7 @@ def _rules():
         "strong_owner": re.compile(actions["strong_owner"]),
         "owner_only": re.compile(actions["owner_only_line"], re.I),
         "directed": re.compile(actions["directed"]),
-        "delegation": [re.compile(p, re.I) for p in actions["delegation"]],
+        "delegation": [re.compile(p) for p in actions["delegation"]],
         "pronouns": set(actions["pronouns"]),
         "person": re.compile(actions["person_mention"]),
         "not_owner": set(actions["not_owner_words"]),
@@ -247,7 +247,7 @@ class Extractor:
         """A "CARRIED" / "Motion failed 2-5" line just after a decision gives its outcome."""
         for k in range(j, min(j + 3, len(self.paras))):
             t = self.ptext(self.paras[k]).strip()
-            if len(t) > 240:
+            if len(t) > 120:  # a result line is short; a longer paragraph is business of its own
                 break
             for part in re.split(r"(?<=[.;])\s+", t):  # "Vote: Ayes 5, Noes 0. Motion carried 5-0."
                 for rx, outcome in self.r["results"]:
@@ -332,10 +332,10 @@ class Extractor:
                     x += 1
                 if y - x > 8:
                     self.prose_span(x, y, label, self.paras.index(p))
-        if owner_cell:
+        if owner_cell:  # the owner column names the owner, whatever the sentence says
             for it in self.items[before:]:
-                if it.kind == "action" or not it.owner:
-                    it.owner = it.owner or owner_cell
+                if it.kind == "action":
+                    it.owner = owner_cell
 
     def prose_span(self, start: int, end: int, label: str | None, para_index: int) -> None:
         nlp, matcher, meta = _nlp()
@@ -363,7 +363,7 @@ class Extractor:
             if matches:
                 name = nlp.vocab.strings[matches[0][0]]
                 rule = meta[name]
-                if self.proposal and rule["kind"] == "resolution":
+                if self.proposal and rule["kind"] == "resolution" and not rule.get("in_proposal"):
                     continue  # a report's "it was agreed" tells what happened elsewhere
                 if rule["kind"] != "resolution":
                     self.emit(rule["kind"], s0, s1, label, "sentence:" + name, owner=owner)
@@ -408,7 +408,8 @@ class Extractor:
             if rx.match(sentence.strip()):
                 prev = [it for it in self.items if it.kind == "resolution" and it.end <= pos and pos - it.end < 1500]
                 if prev:
-                    prev[-1].outcome = outcome
+                    if prev[-1].outcome not in ("deferred", "rejected"):
+                        prev[-1].outcome = outcome
                     return True
         return False
 
