@@ -66,6 +66,7 @@ def extract(document) -> Extraction:
         if agenda and it.kind == "resolution":
             it.kind, it.outcome = "recommendation", None
         it.page = document.page_at(it.start)
+        it.confidence = next((p.confidence for p in document.pages if p.number == it.page), None)  # OCR: 0-100
         due = None
         if it.due_text:  # a Due/When column: its whole cell is the deadline
             m = DATE_RE.search(it.due_text)

@@ -41,6 +41,8 @@ def _rules():
         "directed": re.compile(actions["directed"]),
         "delegation": [re.compile(p) for p in actions["delegation"]],
         "pronouns": set(actions["pronouns"]),
+        "body_owner": re.compile(actions["body_owners"], re.I),
+        "motion_tail": re.compile(load("sentences")["motion_tail"], re.I),
         "person": re.compile(actions["person_mention"]),
         "not_owner": set(actions["not_owner_words"]),
         "headers": actions["table_header"],
@@ -214,7 +216,11 @@ class Extractor:
                     and not self.paras[k].label and not self.is_stop(self.paras[k]):
                 k += 1  # "That Council:" on its own line after the number and mover lines
             subs, j2 = self.collect_list(k)
-            if subs:
+            if subs and stem.get("absorbs_list") and rest:
+                it = self.emit(kind, rest_start, subs[-1][1], p.label, rule)
+                made += [it] if it else []
+                j = j2
+            elif subs:
                 for sp, end in subs:
                     it = self.emit(kind, sp.body_start, end, sp.label, rule + ":list")
                     if it:
@@ -224,7 +230,8 @@ class Extractor:
                 it = self.emit(kind, rest_start, p.end, p.label, rule)
                 made += [it] if it else []
             elif stem["mode"] == "inline" and k < len(self.paras) and not self.is_stop(self.paras[k]) \
-                    and not self.paras[k].table and not self.match_stem(self.paras[k]):
+                    and not self.paras[k].table and not self.match_stem(self.paras[k]) \
+                    and re.match(stem.get("next_must_match", ""), self.ptext(self.paras[k])):
                 q = self.paras[k]
                 it = self.emit(kind, q.start if not q.label else q.body_start, q.end, q.label, rule + ":next")
                 made += [it] if it else []
@@ -360,6 +367,9 @@ class Extractor:
                 continue
             matches = matcher(sent)
             owner = self.task_owner(s_text)
+            if matches and self.r["motion_tail"].match(s_text.strip()):
+                self.motion_tail(para_index, s_text)
+                continue
             if matches:
                 name = nlp.vocab.strings[matches[0][0]]
                 rule = meta[name]
@@ -402,6 +412,18 @@ class Extractor:
                     self.emit("action", s0 + m.end(), s1, label, "clause:owner_task", owner=owner)
                     break
 
+    def motion_tail(self, para_index: int, sentence: str) -> None:
+        """"That the Council write to …" / "The motion was proposed by X and seconded by Y": the motion is the paragraph above."""
+        if para_index == 0:
+            return
+        prev = self.paras[para_index - 1]
+        if para_index - 1 in self.used or not re.match(r"(?i:that)\b", self.ptext(prev)):
+            return
+        it = self.emit("resolution", prev.body_start, prev.end, prev.label, "sentence:motion_tail")
+        if it:
+            self.used.add(para_index - 1)
+            it.outcome = decide_outcome(it.text, leading_outcome(sentence) or self.motion_result(para_index + 1), None)
+
     def absorb_result(self, sentence: str, pos: int) -> bool:
         """"Motion carried 5-2." after a motion is that motion's outcome, not a decision of its own."""
         for rx, outcome in self.r["results"]:
@@ -426,7 +448,7 @@ class Extractor:
                     continue
                 return owner
         m = self.r["directed"].search(s)
-        if m and m.group("owner").split()[0] not in self.r["not_owner"]:
+        if m and m.group("owner").split()[0] not in self.r["not_owner"] and not self.r["body_owner"].match(m.group("owner")):
             return m.group("owner").strip()
         return None
 

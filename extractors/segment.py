@@ -84,7 +84,7 @@ def paragraphs(text: str) -> list[Para]:
         if not begins and cur is not None:
             prev = lines[i - 1][1]
             ends_sentence = bool(TERMINAL.search(prev.rstrip()))
-            starts_upper = bool(re.match(r"[\"'‘“(]?[A-Z0-9]", line))
+            starts_upper = bool(re.match(r"[\"'‘“(]?[A-Z0-9]", line)) and not re.match(r"(?:AND|OR|BUT)\b", line)
             short = len(prev) < 0.75 * p90
             if not wrapped and starts_upper:
                 begins = True
