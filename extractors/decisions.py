@@ -380,6 +380,15 @@ class Extractor:
                     continue
                 if rule.get("opens_list") and s_text.rstrip().endswith(":") and b >= len(body.rstrip()) - 1:
                     subs, nxt = self.collect_list(para_index + 1)
+                    nxt_para = self.paras[para_index + 1] if para_index + 1 < len(self.paras) else None
+                    if not subs and nxt_para and not self.is_stop(nxt_para) and not nxt_para.table \
+                            and name in ("moved_seconded", "motion_by"):
+                        # "X moved, seconded by Y, to amend the following:" – the amendment is the next paragraph
+                        it = self.emit(rule["kind"], s0, nxt_para.end, label, "sentence:" + name + ":next")
+                        if it:
+                            self.used.add(para_index + 1)
+                            it.outcome = decide_outcome(it.text, self.motion_result(para_index + 2), None)
+                        continue
                     if subs:
                         made = [self.emit("resolution", sp.body_start, e, sp.label, "sentence:" + name + ":list")
                                 for sp, e in subs]
@@ -428,11 +437,10 @@ class Extractor:
         """"Motion carried 5-2." after a motion is that motion's outcome, not a decision of its own."""
         for rx, outcome in self.r["results"]:
             if rx.match(sentence.strip()):
-                prev = [it for it in self.items if it.kind == "resolution" and it.end <= pos and pos - it.end < 1500]
-                if prev:
-                    if prev[-1].outcome not in ("deferred", "rejected"):
-                        prev[-1].outcome = outcome
-                    return True
+                prev = [it for it in self.items if it.kind == "resolution" and it.end <= pos and pos - it.end < 4000]
+                if prev and prev[-1].outcome not in ("deferred", "rejected"):
+                    prev[-1].outcome = outcome
+                return True  # a result with no motion before it is still no decision of its own
         return False
 
     def task_owner(self, sentence: str) -> str | None:
