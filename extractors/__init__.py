@@ -73,7 +73,7 @@ def extract(document) -> Extraction:
             due = interpret(m, md, us) if m else ParsedDate(it.due_text, None, "relative")
             due.text = it.due_text
         else:
-            due = find_due(it.text, md, us)
+            due = find_due(it.text, md, us, action=it.kind == "action")
         if due:
             it.due_text = due.text
             it.due = due.iso_day

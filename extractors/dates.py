@@ -130,14 +130,17 @@ def parse_full_date(text: str, monthfirst: bool = False) -> dt.date | None:
     return None
 
 
-_CUES = [re.compile(c, re.I) for c in _R["due_cues"]]
+_CUES = [(re.compile(c if isinstance(c, str) else c["pattern"], re.I), isinstance(c, dict) and c.get("actions_only"))
+         for c in _R["due_cues"]]
 _RELATIVE = re.compile(r"\b(?:" + "|".join(re.escape(r) for r in _R["relative"]) + r")\b", re.I)
 
 
-def find_due(text: str, ref: dt.date | None = None, monthfirst: bool = False) -> ParsedDate | None:
+def find_due(text: str, ref: dt.date | None = None, monthfirst: bool = False, action: bool = True) -> ParsedDate | None:
     """The deadline an item states, if any: a date after a cue ("by", "to the … meeting"), or a relative one."""
     best = None
-    for cue in _CUES:
+    for cue, actions_only in _CUES:
+        if actions_only and not action:
+            continue
         for c in cue.finditer(text):
             tail = text[c.end():c.end() + 60]
             m = DATE_RE.match(tail)

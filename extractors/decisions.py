@@ -292,6 +292,7 @@ class Extractor:
                     col[role] = k
         if "task" not in col or not ({"owner", "due"} & set(col)):
             return i
+        carried_due = None
         for row in rows[first_data:]:
             cells, pos = [], row.start
             for cell in self.text[row.start:row.end].split("\t"):
@@ -308,6 +309,10 @@ class Extractor:
             owner_k, due_k = col.get("owner", -1) + shift, col.get("due", -1) + shift
             owner = cells[owner_k][2].strip() if "owner" in col and owner_k < len(cells) else None
             due = cells[due_k][2].strip() if "due" in col and due_k < len(cells) else None
+            if "owner" not in col and "due" in col:
+                # a What/When timeline: an empty When cell is merged with the one above
+                due = due or carried_due
+                carried_due = due
             # One cell may hold several bulleted tasks: each is an action.
             for m in re.finditer(r"[^•]+", task):
                 a, b = s + m.start(), s + m.end()
