@@ -22,6 +22,11 @@ def _compile(patterns, flags=re.I):
     return [re.compile(p, flags) for p in patterns]
 
 
+def _owners(unit: str) -> str:
+    """One or more owner units: "The General Manager and the Chair", "MH and CC", "Mike, Eric and Thomas"."""
+    return f"{unit}(?:\\s*(?:,|\\band\\b|&)\\s*{unit})*"
+
+
 @lru_cache(maxsize=None)
 def _rules():
     stems = []
@@ -34,7 +39,8 @@ def _rules():
     return {
         "stems": stems,
         "skip": _compile(fields["skip"]),
-        "owner_task": [(a, re.compile(a["pattern"])) for a in actions["owner_task"]],
+        "owner_task": [(a, re.compile(a["pattern"].replace("{OWNER}", _owners(actions["owner_unit"]))))
+                       for a in actions["owner_task"]],
         "task_verbs": set(actions["task_verbs"]),
         "strong_owner": re.compile(actions["strong_owner"]),
         "owner_only": re.compile(actions["owner_only_line"], re.I),
