@@ -232,7 +232,7 @@ class Extractor:
                     if it:
                         made.append(it)
                 j = j2
-            elif rest:
+            elif rest and not rest.endswith(":"):
                 it = self.emit(kind, rest_start, p.end, p.label, rule)
                 made += [it] if it else []
             elif stem["mode"] == "inline" and k < len(self.paras) and not self.is_stop(self.paras[k]) \
