@@ -49,6 +49,8 @@ def _rules():
         "pronouns": set(actions["pronouns"]),
         "body_owner": re.compile(actions["body_owners"], re.I),
         "motion_tail": re.compile(load("sentences")["motion_tail"], re.I),
+        "consent_motion": re.compile(load("sentences")["consent_motion"], re.I),
+        "consent_heading": re.compile(load("sentences")["consent_heading"], re.I),
         "person": re.compile(actions["person_mention"]),
         "not_owner": set(actions["not_owner_words"]),
         "headers": actions["table_header"],
@@ -381,6 +383,8 @@ class Extractor:
             if matches and self.r["motion_tail"].match(s_text.strip()):
                 self.motion_tail(para_index, s_text)
                 continue
+            if matches and self.consent_items(s_text, para_index, s1):
+                continue
             if matches:
                 name = nlp.vocab.strings[matches[0][0]]
                 rule = meta[name]
@@ -431,6 +435,48 @@ class Extractor:
                 if owner:
                     self.emit("action", s0 + m.end(), s1, label, "clause:owner_task", owner=owner)
                     break
+
+    def consent_items(self, sentence: str, para_index: int, end: int) -> bool:
+        """"Motion … to approve Consent Agenda Items 7.A through 7.C": one resolution per listed item."""
+        m = self.r["consent_motion"].search(sentence)
+        if not m:
+            return False
+        head = next((k for k in range(para_index - 1, max(-1, para_index - 40), -1)
+                     if self.r["consent_heading"].match(self.ptext(self.paras[k]))), None)
+        if head is None:
+            return False
+        subs, _ = self.collect_list(head + 1)
+        key = lambda lab: re.split(r"[.\s]", lab.strip("().").upper())[-1]  # noqa: E731  "7.A" -> "A"
+        def mark(sp):  # the printed number, from the label or the title's own leading number ("6.1 Approve …")
+            lead = re.match(r"(\d+(?:\.\d+)+|\d+\.?[A-Z]?)\s", self.ptext(sp))
+            return [key(sp.label or "")] + ([key(lead.group(1)), lead.group(1).rstrip(".")] if lead else [])
+        marks = [mark(sp) for sp, _ in subs]
+        lo = hi = None
+        if m.group("first"):
+            want_lo, want_hi = m.group("first").rstrip("."), m.group("last").rstrip(".")
+            for k, mk in enumerate(marks):
+                if lo is None and (want_lo in mk or key(want_lo) in mk):
+                    lo = k
+                if want_hi in mk or key(want_hi) in mk:
+                    hi = k
+        chosen = subs[lo:hi + 1] if lo is not None and hi is not None else ([] if m.group("first") else subs)
+        if not chosen:
+            return False
+        outcome = self.result_after(end, para_index)
+        for sp, e in chosen:
+            it = self.emit("resolution", sp.body_start, e, sp.label, "sentence:consent")
+            if it:
+                it.outcome = outcome or "approved"
+        return True
+
+    def result_after(self, pos: int, para_index: int) -> str | None:
+        """A motion's result: later in its own paragraph (after a roll call), or in the next short lines."""
+        para = self.paras[para_index]
+        for part in re.split(r"(?<=[.;:])\s+|\n", self.text[pos:para.end]):
+            for rx, outcome in self.r["results"]:
+                if len(part) < 80 and rx.match(part.strip()):
+                    return outcome
+        return self.motion_result(para_index + 1)
 
     def motion_tail(self, para_index: int, sentence: str) -> None:
         """"That the Council write to …" / "The motion was proposed by X and seconded by Y": the motion is the paragraph above."""

@@ -50,6 +50,9 @@ def match_label(line: str) -> tuple[str, str, int] | None:
             rest = line[m.end():]
             skip = len(rest) - len(rest.lstrip(" \t"))
             if name == "number_dot" and re.match(r"\d", rest.lstrip()):
+                inner = match_label(rest.lstrip(" \t"))  # "1. 6.1 Approve …" (a list number before the printed one)
+                if inner and inner[1] == "dotted_number":
+                    return inner[0], inner[1], m.end() + skip + inner[2]
                 continue
             if name == "letter_dot" and m.group(0)[0] in "ap" and re.match(r"m\b", rest.lstrip(), re.I):
                 continue
