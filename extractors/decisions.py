@@ -422,7 +422,7 @@ class Extractor:
                         if explicit in ("deferred", "rejected", "carried", "noted"):
                             it.outcome = explicit
                         if name in ("moved_seconded", "motion_by") and not it.outcome:
-                            it.outcome = self.motion_result(para_index + 1) or (
+                            it.outcome = self.result_after(s1, para_index) or (
                                 "carried" if re.search(r"carried|passed|approved|in favou?r", s_text, re.I) else None)
                     continue
             if owner:
