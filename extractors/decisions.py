@@ -15,6 +15,7 @@ from rules import load
 from .items import Item
 from .segment import STOP, Para, paragraphs
 
+MAX_SPAN = 100_000  # characters of prose handed to spaCy at once
 GLUE = re.compile(r"(?:\s*[;,]\s*(?:and|or)?|\s+(?:and|or))\s*$", re.I)
 
 
@@ -330,10 +331,19 @@ class Extractor:
         self.used.update(range(i, j))
         return j
 
-    def prose(self, p: Para) -> None:
-        self.prose_span(p.body_start, p.end, p.label, self.paras.index(p))
+    def prose(self, k: int) -> None:
+        p = self.paras[k]
+        # spaCy refuses texts over nlp.max_length; a paragraph that long is cut at line breaks
+        start = p.body_start
+        while start < p.end:
+            end = p.end if p.end - start <= MAX_SPAN else (self.text.rfind("\n", start, start + MAX_SPAN) + 1 or start + MAX_SPAN)
+            if end <= start:
+                end = start + MAX_SPAN
+            self.prose_span(start, end, p.label, k)
+            start = end
 
-    def table_prose(self, p: Para) -> None:
+    def table_prose(self, k: int) -> None:
+        p = self.paras[k]
         """A layout table (minutes set in a grid): each cell is prose; a short initials cell names the owner."""
         pos, cells = p.start, []
         for cell in self.text[p.start:p.end].split("\t"):
@@ -351,7 +361,7 @@ class Extractor:
                 while x < y and self.text[x] in "•-– ":
                     x += 1
                 if y - x > 8:
-                    self.prose_span(x, y, label, self.paras.index(p))
+                    self.prose_span(x, y, label, k)
         if owner_cell:  # the owner column names the owner, whatever the sentence says
             for it in self.items[before:]:
                 if it.kind == "action":
@@ -555,9 +565,9 @@ class Extractor:
             if k in self.used or k in owner_line_idx or self.is_stop(p):
                 continue
             if p.table:
-                self.table_prose(p)
+                self.table_prose(k)
             else:
-                self.prose(p)
+                self.prose(k)
         self.owner_lines()
         self.items.sort(key=lambda it: it.start)
         for it in self.items:

@@ -113,7 +113,8 @@ def body(text: str) -> str | None:
     from collections import Counter
     months = r"(?!(?:The|This|That|January|February|March|April|May|June|July|August|September|October|November|December)\b)"
     for kinds in ("Board|Committee|Cabinet|Panel|Commission|Forum", "Council"):
-        names = set(re.findall(rf"\b({months}(?:[A-Z][\w'’&-]*\s+(?:and\s+|of\s+|for\s+)?){{1,6}}(?:{kinds}))\b", text[:20000]))
+        # first-appearance order, so a tie goes to the name printed first, whatever the hash seed
+        names = list(dict.fromkeys(re.findall(rf"\b({months}(?:[A-Z][\w'’&-]*\s+(?:and\s+|of\s+|for\s+)?){{1,6}}(?:{kinds}))\b", text[:20000])))
         if names:
             # "Health and Wellbeing Board" is counted inside "Lancashire Health and Wellbeing Board" too;
             # the most named committee wins, under its fullest printed name.

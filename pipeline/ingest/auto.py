@@ -24,7 +24,8 @@ def detect(data: bytes, name: str = "") -> str:
     head = data[:SNIFF]
     if not data.strip():
         return "empty"
-    if b"%PDF-" in head[:1024]:
+    pdf_at = head[:1024].find(b"%PDF-")
+    if pdf_at >= 0 and not _starts_html(head[:pdf_at]):  # an error page may quote "%PDF-"; a PDF never starts <html
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
         return "zip"
@@ -34,21 +35,28 @@ def detect(data: bytes, name: str = "") -> str:
         return "image"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "text"  # UTF-16 with BOM; may still be HTML, decided after decoding
-    lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if lowered.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in lowered or b"<html" in lowered:
+    if _starts_html(head) or b"<body" in head.lower() or b"<html" in head.lower():
         return "html"
     if name.lower().endswith((".md", ".markdown")):
         return "markdown"
     return "text"
 
 
+def _starts_html(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith((b"<!doctype html", b"<html", b"<?xml"))
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def ingest(path: str | Path, data: bytes | None = None) -> Document:
-    """Read one file into a Document, or raise IngestError with a reason a clerk can act on."""
+def ingest(path: str | Path, data: bytes | None = None, max_pages: int | None = None) -> Document:
+    """Read one file into a Document, or raise IngestError with a reason a clerk can act on.
+
+    max_pages (default: each reader's own) refuses a long PDF or multi-frame image before its pages are read.
+    """
     path = Path(path)
+    limits = {} if max_pages is None else {"max_pages": max_pages}
     if data is None:
         data = path.read_bytes()
     kind = detect(data, path.name)
@@ -58,7 +66,7 @@ def ingest(path: str | Path, data: bytes | None = None) -> Document:
         raise IngestError("empty file")
     if kind == "pdf":
         from . import pdf
-        return pdf.ingest(data, path=str(path), sha256=digest)
+        return pdf.ingest(data, path=str(path), sha256=digest, **limits)
     if kind == "zip":
         with _open_zip(data) as zf:
             if "word/document.xml" not in zf.namelist():
@@ -66,9 +74,12 @@ def ingest(path: str | Path, data: bytes | None = None) -> Document:
         from . import docx
         return docx.ingest(data, path=str(path), sha256=digest)
     if kind == "ole":
+        if "EncryptedPackage".encode("utf-16-le") in data:  # a password-protected .docx/.xlsx is an OLE wrapper
+            raise IngestError("encrypted Office document (password required)")
         raise IngestError("legacy binary Word/Office file (.doc): not supported, save as .docx")
     if kind == "image":
-        raise IngestError("image file: OCR not available")
+        from . import ocr
+        return ocr.ingest_image(data, path=str(path), sha256=digest, **limits)
     if ext == ".pdf" or ext == ".docx":
         # A text or HTML payload under a binary document's name is usually a saved error page.
         if kind == "html":
@@ -79,6 +90,8 @@ def ingest(path: str | Path, data: bytes | None = None) -> Document:
     if kind == "html":
         return html.ingest(data, path=str(path), sha256=digest)
     decoded = text.decode(data)
+    if not decoded.strip():
+        raise IngestError("empty file (only a byte-order mark or whitespace)")
     if decoded.lstrip()[:200].lower().startswith(("<!doctype html", "<html")):
         return html.ingest(data, path=str(path), sha256=digest, decoded=decoded)
     return text.ingest(data, path=str(path), sha256=digest, markdown=kind == "markdown", decoded=decoded)
@@ -97,5 +110,5 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
     import io
     try:
         return zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+    except Exception as exc:  # noqa: BLE001 - BadZipFile, NotImplementedError ("zip file version"), OSError, ...
         raise IngestError(f"corrupt zip/DOCX container: {exc}") from None

@@ -8,13 +8,18 @@ author last saw.
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
 
 from ..document import Document
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-MAX_UNCOMPRESSED = 200 * 1024 * 1024
-MAX_RATIO = 200
+MAX_UNCOMPRESSED = 200 * 1024 * 1024  # decompressed bytes, one member or all together
+MAX_RATIO = 200                        # compression ratio refused for members over RATIO_MIN_SIZE
+RATIO_MIN_SIZE = 10_000_000            # smaller members may compress well (repetitive XML) and are harmless
+MAX_MEMBERS = 5000                     # Word writes a few dozen; tens of thousands is a zip-of-entries bomb
+XML_SUFFIXES = (".xml", ".rels", ".vml")
 
 
 def roman(n: int) -> str:
@@ -46,16 +51,105 @@ def format_number(n: int, fmt: str) -> str:
 
 
 def check_container(data: bytes) -> None:
-    """Refuse zip bombs before python-docx inflates anything."""
+    """Refuse zip bombs and encrypted members from the central directory, before zipfile inflates anything.
+
+    The central directory's sizes can lie, and zipfile's read() inflates a member's whole stream in one
+    call before cutting it to the declared size; so each member is then inflated here, in bounded chunks
+    that are thrown away, and refused if it holds more than it declares.
+    """
     from .auto import IngestError
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - BadZipFile, NotImplementedError ("zip file version"), OSError, ...
+        raise IngestError(f"corrupt zip/DOCX container: {exc}") from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise IngestError(f"DOCX rejected: {len(infos)} zip members, over the limit of {MAX_MEMBERS}")
         total = 0
-        for info in zf.infolist():
-            total += info.file_size
-            if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 10_000_000:
+        for info in infos:
+            if info.flag_bits & 0x1:
+                raise IngestError("encrypted DOCX (password required)")
+            if info.file_size > MAX_UNCOMPRESSED:
+                raise IngestError(f"DOCX rejected: decompressed size over limit ({info.filename!r} inflates to "
+                                  f"{info.file_size // 2**20} MB, limit {MAX_UNCOMPRESSED // 2**20} MB)")
+            if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > RATIO_MIN_SIZE:
                 raise IngestError(f"DOCX rejected: member {info.filename!r} compression ratio over {MAX_RATIO}")
+            total += info.file_size
         if total > MAX_UNCOMPRESSED:
-            raise IngestError(f"DOCX rejected: decompressed size over limit ({total // 2**20} MB)")
+            raise IngestError(f"DOCX rejected: decompressed size over limit ({total // 2**20} MB in all, "
+                              f"limit {MAX_UNCOMPRESSED // 2**20} MB)")
+        for info in infos:
+            _check_inflated_size(data, info)
+
+
+INFLATE_CHUNK = 1 << 20
+
+
+def _check_inflated_size(data: bytes, info: zipfile.ZipInfo) -> None:
+    from .auto import IngestError
+    at = info.header_offset
+    if data[at:at + 4] != b"PK\x03\x04":
+        raise IngestError(f"corrupt zip/DOCX container: no local header for {info.filename!r}")
+    name_len, extra_len = struct.unpack_from("<HH", data, at + 26)
+    start = at + 30 + name_len + extra_len
+    raw = data[start:start + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        size = len(raw)
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        inflater, size = zlib.decompressobj(-15), 0
+        try:
+            chunk = inflater.decompress(raw, INFLATE_CHUNK)
+            while chunk and size <= info.file_size:
+                size += len(chunk)
+                chunk = inflater.decompress(inflater.unconsumed_tail, INFLATE_CHUNK)
+        except zlib.error as exc:
+            raise IngestError(f"corrupt DOCX: damaged zip member {info.filename} ({exc})") from None
+    else:  # Word writes stored and deflated members only
+        raise IngestError(f"DOCX rejected: zip member {info.filename!r} uses compression method {info.compress_type}")
+    if size > info.file_size:
+        raise IngestError(f"DOCX rejected: zip member {info.filename!r} inflates past its declared size "
+                          f"({info.file_size} bytes): corrupt, or a zip bomb")
+
+
+def check_xml_parts(data: bytes) -> list[str]:
+    """Refuse DTDs in any XML part; return the parts that are not well-formed XML (to name them in a reason).
+
+    OOXML forbids DTDs (ISO/IEC 29500-2, 8.1.4), so one is an attack: an external entity reading a local
+    file (XXE) or an entity bomb. python-docx parses with resolve_entities=False; this is the first line.
+    Parsing here is no stricter than python-docx's own parser (same libxml2 limits), and nothing
+    resolves entities, loads a DTD or touches the network. Call after check_container (sizes are bounded).
+    """
+    from lxml import etree
+    from .auto import IngestError
+    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False)
+    malformed = []
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for info in zf.infolist():
+            name = info.filename
+            if info.is_dir() or not name.lower().endswith(XML_SUFFIXES):
+                continue
+            try:
+                blob = zf.read(info)
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+                raise IngestError(f"corrupt DOCX: damaged zip member {name} ({_one_line(exc)})") from None
+            if b"<!DOCTYPE" in blob or b"<!ENTITY" in blob:
+                raise IngestError(f"DOCX rejected: DTD/entity declarations in {name} (not allowed in Word files)")
+            try:
+                root = etree.fromstring(blob, parser)
+            except etree.XMLSyntaxError as exc:
+                if "amplification" in str(exc):  # libxml2's entity-bomb guard (a DTD in an unusual encoding)
+                    raise IngestError(f"DOCX rejected: entity expansion in {name}") from None
+                malformed.append(f"{name} ({_one_line(exc).split(', line')[0][:80]})")
+                continue
+            info_ = root.getroottree().docinfo
+            if info_.doctype or info_.internalDTD is not None or info_.system_url:  # e.g. a UTF-16 part
+                raise IngestError(f"DOCX rejected: DTD/entity declarations in {name} (not allowed in Word files)")
+    return malformed
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:150] or type(exc).__name__
 
 
 class Numbering:
@@ -153,13 +247,28 @@ def _paragraph_text(p) -> str:
 
 
 def ingest(data: bytes, *, path: str, sha256: str) -> Document:
+    from lxml import etree
     from .auto import IngestError
     import docx
     check_container(data)
+    malformed = check_xml_parts(data)
     try:
         doc = docx.Document(io.BytesIO(data))
-    except Exception as exc:  # python-docx raises many types for broken packages
-        raise IngestError(f"corrupt DOCX: {type(exc).__name__}: {str(exc)[:120]}") from None
+    except etree.XMLSyntaxError as exc:
+        where = malformed[0] if malformed else f"a part ({_one_line(exc)[:80]})"
+        raise IngestError(f"corrupt DOCX: malformed XML in {where}") from None
+    except KeyError as exc:
+        raise IngestError(f"corrupt DOCX: missing part ({_one_line(exc).strip(chr(34))})") from None
+    except Exception as exc:  # noqa: BLE001 - python-docx raises many types for broken packages
+        raise IngestError(f"corrupt DOCX: {_one_line(exc)}") from None
+    try:
+        return _read(doc, path=path, sha256=sha256)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, etree.XMLSyntaxError) as exc:
+        # invalid attribute values (python-docx's InvalidXmlError is a ValueError), missing parts
+        raise IngestError(f"corrupt DOCX: invalid content ({type(exc).__name__}: {_one_line(exc)[:100]})") from None
+
+
+def _read(doc, *, path: str, sha256: str) -> Document:
     numbering = Numbering(doc)
     out: list[str] = []
     try:

@@ -48,11 +48,20 @@ def _is_chrome(el) -> bool:
 
 
 def html_to_text(markup: str) -> tuple[str, str | None]:
+    from .auto import IngestError
     parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=False)
     try:
         root = lxml_html.document_fromstring(markup.encode("utf-8"), parser=parser)
     except (etree.ParserError, ValueError):
-        return "", None
+        raise IngestError("HTML page with no content") from None
+    # libxml2 stops at a resource limit (nesting over 256 levels, a huge text node) and returns the
+    # tree so far without raising: the rest of the page would be silently lost.
+    limit = next((e for e in parser.error_log if e.type_name == "ERR_RESOURCE_LIMIT"
+                  or "excessive depth" in e.message.lower()), None)
+    if limit is not None:
+        depth = re.search(r"depth in document: (\d+)", limit.message)
+        raise IngestError(f"HTML nested too deeply (over {depth.group(1)} levels)" if depth else
+                          f"HTML over a parser limit ({' '.join(limit.message.split())[:80]})")
     title_el = root.find(".//title")
     title = title_el.text_content().strip() if title_el is not None and title_el.text_content() else None
     out: list[str] = []
