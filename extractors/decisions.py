@@ -238,6 +238,18 @@ class Extractor:
             elif rest and not rest.endswith(":"):
                 it = self.emit(kind, rest_start, p.end, p.label, rule)
                 made += [it] if it else []
+            elif rest:
+                # "… as set forth in the attached schedules:" then short unlabelled lines: its objects
+                end, q = p.end, k
+                while q < min(k + 12, len(self.paras)) and not self.paras[q].label and not self.paras[q].table \
+                        and len(self.ptext(self.paras[q])) < 100 and not self.ptext(self.paras[q]).rstrip().endswith(":") \
+                        and not self.is_stop(self.paras[q]) and not self.match_stem(self.paras[q]):
+                    end, q = self.paras[q].end, q + 1
+                if q > k:
+                    it = self.emit(kind, rest_start, end, p.label, rule + ":objects")
+                    made += [it] if it else []
+                    self.used.update(range(k, q))
+                    j = q
             elif stem["mode"] == "inline" and k < len(self.paras) and not self.is_stop(self.paras[k]) \
                     and not self.paras[k].table and not self.match_stem(self.paras[k]) \
                     and re.match(stem.get("next_must_match", ""), self.ptext(self.paras[k])):
