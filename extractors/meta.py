@@ -97,6 +97,11 @@ def body(text: str) -> str | None:
     for raw in [ln for ln in text[:2500].split("\n") if ln.strip()][:14]:
         for part in raw.split("\t"):
             line = _tidy(part)
+            halves = re.split(r"\s+[-–—:]\s+", line)
+            if len(halves) == 2 and _ORG.search(halves[0]) and _COMMITTEE.search(halves[1]) and not committee:
+                # "Suffolk Libraries IPS - Board" names both at once
+                committee, org = _tidy(halves[1]), _tidy(halves[0])
+                break
             if not (3 < len(line) < 80) or _BODY_REJECT.search(line) or not re.match(r"[A-Z]", line):
                 continue
             if _COMMITTEE.search(line) and not committee:
