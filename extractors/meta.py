@@ -136,11 +136,13 @@ def people(text: str) -> list[dict]:
     for name, rx in _OWNER_FIELDS:
         for m in rx.finditer(text):
             value = m.group("value").strip().rstrip(",;.")
+            # contact details are not part of a name or role
+            value = re.sub(r"\s*,?\s*\b(?:e-?mail|tel|telephone|phone|mobile)\b\s*:?\s*[^,]*", "", value, flags=re.I).strip(" ,;")
             role = m.groupdict().get("role")
             if not value:
                 continue
             person, sep, rest = value.partition(",")
-            looks_person = bool(re.match(r"(?:(?:dr|mr|mrs|ms|miss|prof(?:essor)?|cllr|councillor)\.?\s+)?[A-Z][a-z'’-]+\s+[A-Z][a-z'’-]+", person.strip()))
+            looks_person = not _BODY_WORDS.search(person) and bool(re.match(r"(?:(?:dr|mr|mrs|ms|miss|prof(?:essor)?|cllr|councillor)\.?\s+)?[A-Z][a-z'’-]+\s+[A-Z][a-z'’-]+", person.strip()))
             out.append({"field": name, "person": person.strip() if looks_person else None,
                         "role": (role or rest.strip() or None) if looks_person else value,
                         "start": m.start("value"), "end": m.start("value") + len(m.group("value"))})
