@@ -28,6 +28,12 @@ eval: $(BIN)/minutebook
 renditions: $(BIN)/minutebook
 	$(BIN)/python corpus/render.py
 
+# Ingest speed on a scaled corpus (>= 2,000 files, >= 10,000 pages) vs raw pypdfium2; ~5 min on an idle 2-core machine.
+# Smaller: make bench BENCH_ARGS="--files 500". All options: .venv/bin/python scripts/bench.py --help
+BENCH_ARGS ?=
+bench: $(BIN)/minutebook
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
 # Tesseract OCR reads scanned pages and image files (pipeline/ingest/ocr.py). Installed from Debian when missing
 # and we are root; otherwise a warning, and scanned pages are stored without text ("no text, OCR not available").
 system-deps:

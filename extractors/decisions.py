@@ -382,7 +382,8 @@ class Extractor:
     def prose_span(self, start: int, end: int, label: str | None, para_index: int) -> None:
         nlp, matcher, meta = _nlp()
         body = self.text[start:end]
-        doc = nlp(body)
+        # a wrapped line must not split "It was\nagreed" into two tokens; same length, so offsets hold
+        doc = nlp(body.replace("\n", " "))
         spans: list[list[int]] = []
         for sent in doc.sents:
             if spans and self.r["abbrev"].search(body[spans[-1][0]:spans[-1][1]].rstrip()):
@@ -390,7 +391,7 @@ class Extractor:
             else:
                 spans.append([sent.start_char, sent.end_char])
         for a, b in spans:
-            sent = nlp(body[a:b])
+            sent = nlp(body[a:b].replace("\n", " "))
             s_text = body[a:b]
             if len(s_text.strip()) < 8:
                 continue

@@ -39,6 +39,7 @@ STOP = re.compile(r"^(?:" + "|".join(load("fields")["stop"]) + r")", re.I)
 SECTION = re.compile(load("labels")["section"])
 RULE_LINE = re.compile(r"^\s*[-=_*~#.]{3,}\s*$")  # drawn separators are blank lines to a reader
 FIELD_START = re.compile(r"^[A-Z][A-Za-z/ ]{1,30}\s*[:–—]\s")
+CONNECTIVE = re.compile(r"(?:[,\-–&/]|\b(?:and|or|of|the|to|in|for|with|a|an|by|on|at|from|that|which|its|their|our))\s*$", re.I)
 TERMINAL = re.compile(r"[.!?;:)\]]['\"’”]?$")
 
 
@@ -60,6 +61,7 @@ def match_label(line: str) -> tuple[str, str, int] | None:
                 inner = match_label(rest.lstrip(" \t"))
                 if inner and inner[1] != "bullet":  # "- 1. Note …": the number is the label
                     return inner[0], inner[1], m.end() + skip + inner[2]
+                return "•", name, m.end() + skip  # "-", "·", "" are one bullet whatever the font
             return m.group(0), name, m.end() + skip
     return None
 
@@ -95,8 +97,10 @@ def paragraphs(text: str) -> list[Para]:
                 begins = True  # "Resolved: …", "Action: …" after a full stop open a new paragraph
             elif ends_sentence and starts_upper and short:
                 begins = True
-            elif not ends_sentence and short and len(prev) < 60 and starts_upper and not prev.rstrip().endswith((",", "-", "–", "and", "of", "the", "to")):
-                begins = True  # a heading line
+            elif not ends_sentence and short and starts_upper and not CONNECTIVE.search(prev):
+                begins = True  # a line that stops short of the margin ends its paragraph (a heading, a lost full stop)
+            elif cur.family == "bullet" and starts_upper and len(prev) < 0.9 * p90 and not CONNECTIVE.search(prev):
+                begins = True  # a bullet's line that stops short, then a new sentence: the list is over
         if begins:
             if cur:
                 out.append(cur)

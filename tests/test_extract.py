@@ -9,7 +9,6 @@ from click.testing import CliRunner
 from conftest import CORPUS, corpus_files, dev_files
 from extractors.dates import find_due
 from pipeline.cli import cli
-from pipeline.evaluate import match
 from pipeline.run import extract_file
 
 
@@ -26,28 +25,21 @@ def test_every_item_text_is_its_span(path):
         assert it["rule"]
 
 
-RENDITION_AGREEMENT_FLOOR = 0.80  # item F1 of a rendition against its text seed; raise as it rises
+def _key(items):
+    return [(i["kind"], i["label"], " ".join(i["text"].split())) for i in items]
 
 
 @pytest.mark.parametrize("seed", sorted((CORPUS / "seeds").glob("*.txt")), ids=lambda p: p.stem[:3])
 def test_three_renditions_give_the_same_items(seed):
-    """The PDF and DOCX of a seed yield the text seed's items: same kind and label, same text.
-
-    Matched one-to-one like the evaluation (text similarity); exact for most seeds, and the floor keeps
-    the rest from sliding. Tables and wrapped headings are where renditions still differ.
-    """
+    """The PDF (wrapped lines, running header, page footer) and the DOCX (Word automatic numbering) of a seed
+    yield exactly the text seed's items: kind, label and text, whitespace aside."""
     rend = CORPUS / "renditions"
     if not (rend / f"{seed.stem}.pdf").exists():
         pytest.skip("renditions not generated")
-    want = extract_file(seed)["items"]
+    want = _key(extract_file(seed)["items"])
     assert want
     for ext in (".pdf", ".docx"):
-        got = extract_file(rend / f"{seed.stem}{ext}")["items"]
-        pairs = match(want, got)
-        f1 = 2 * len(pairs) / (len(want) + len(got))
-        assert f1 >= RENDITION_AGREEMENT_FLOOR, (ext, f1)
-        for wi, gi in pairs:
-            assert want[wi]["kind"] == got[gi]["kind"], (ext, want[wi]["text"][:60])
+        assert _key(extract_file(rend / f"{seed.stem}{ext}")["items"]) == want, ext
 
 
 def test_negative_controls_yield_nothing():
