@@ -746,9 +746,6 @@ def test_docx_members_are_checked_before_any_is_inflated(monkeypatch):
         docx_ingest.check_container(bomb)
 
 
-@pytest.mark.xfail(reason="extractors/decisions.py (prose_span) runs spaCy on a whole paragraph; spaCy refuses "
-                          "over nlp.max_length (1,000,000 chars) with ValueError E088, which run.py records as a bare "
-                          "'ValueError: [E088] ...' failure. Needs an extractor fix (owned elsewhere).", strict=False)
 def test_paragraph_over_a_million_characters_is_read_not_crashed(tmp_path):
     """A 1.1 MB text export without blank lines: one paragraph, well under any size limit."""
     from pipeline.ingest.auto import IngestError

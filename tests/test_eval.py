@@ -1,12 +1,15 @@
 """Quality floors, measured by the evaluation. Raise them as quality rises; never lower them."""
+import shutil
+
 from click.testing import CliRunner
 
 from conftest import CORPUS
 from pipeline.cli import cli
-from pipeline.evaluate import evaluate, similarity, total
+from pipeline.evaluate import evaluate, find_pairs, score_one, similarity, total
 
-CORPUS_F1_FLOOR = 0.75
-DEV_F1_FLOOR = 0.50
+CORPUS_F1_FLOOR = 0.91   # corpus/: seeds, papers, renditions and the held-out papers (0.920 reached)
+TUNED_F1_FLOOR = 0.94    # seeds + papers + renditions, the papers the rules were developed on (0.952 reached)
+DEV_F1_FLOOR = 0.79      # ../shared/corpus-dev (0.80 reached with OCR; 0.81 on its text papers alone)
 
 
 def test_similarity_is_symmetric_and_normalised():
@@ -16,16 +19,25 @@ def test_similarity_is_symmetric_and_normalised():
 
 def test_corpus_f1_floor():
     t = total(evaluate([CORPUS]))
-    assert t.tp > 0
+    assert t.tp > 400
     assert t.f1 >= CORPUS_F1_FLOOR, f"corpus F1 {t.f1:.3f}"
 
 
+def test_tuned_set_f1_floor():
+    t = total(evaluate([CORPUS / "seeds", CORPUS / "papers", CORPUS / "renditions"]))
+    assert t.f1 >= TUNED_F1_FLOOR, f"tuned-set F1 {t.f1:.3f}"
+
+
 def test_dev_corpus_f1_floor(dev):
-    t = total(evaluate([dev]))
+    """Scanned papers count only where Tesseract can read them; without it they would measure the machine."""
+    pairs = find_pairs(dev)
+    if not shutil.which("tesseract"):
+        pairs = [(d, g) for d, g in pairs if "scanned" not in d.parent.name]
+    t = total([score_one(d, g) for d, g in pairs])
     assert t.f1 >= DEV_F1_FLOOR, f"corpus-dev F1 {t.f1:.3f}"
 
 
 def test_eval_cli_prints_overall():
     res = CliRunner().invoke(cli, ["eval", str(CORPUS / "seeds")])
     assert res.exit_code == 0, res.output
-    assert "OVERALL" in res.output
+    assert "OVERALL" in res.output and "meeting_date" in res.output
