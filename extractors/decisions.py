@@ -390,8 +390,9 @@ class Extractor:
                 spans[-1][1] = sent.end_char  # "Resolution No. 2023-07" is one sentence
             else:
                 spans.append([sent.start_char, sent.end_char])
+        # one Matcher pass over the paragraph; each sentence takes the matches that lie inside it
+        found = [(doc[i].idx, doc[j - 1].idx + len(doc[j - 1]), mid) for mid, i, j in matcher(doc)]
         for a, b in spans:
-            sent = nlp(body[a:b].replace("\n", " "))
             s_text = body[a:b]
             if len(s_text.strip()) < 8:
                 continue
@@ -401,7 +402,7 @@ class Extractor:
                 continue
             if any(rx.search(s_text) for rx in self.r["distractors"]):
                 continue
-            matches = matcher(sent)
+            matches = [(mid,) for x, y, mid in found if a <= x and y <= b]
             owner = self.task_owner(s_text)
             if matches and self.r["motion_tail"].match(s_text.strip()):
                 self.motion_tail(para_index, s_text)
