@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-DOC_SUFFIXES = {".pdf", ".docx", ".txt", ".text", ".md", ".markdown", ".html", ".htm", ".doc"}
+DOC_SUFFIXES = {".pdf", ".docx", ".txt", ".text", ".md", ".markdown", ".html", ".htm", ".doc",
+                ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".gif"}  # images are scans: read by OCR
 MAX_BYTES = 200 * 1024 * 1024
 MAX_PAGES = 2000
 TIMEOUT = 120.0          # seconds one document may take in a worker (parse + extract)
@@ -58,7 +59,8 @@ def walk(paths: Iterable[str | Path]) -> list[Path]:
     out = []
     for p in map(Path, paths):
         if p.is_dir():
-            out += [f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in DOC_SUFFIXES
+            # links are not followed: a link named minutes.txt must not pull in a file from elsewhere
+            out += [f for f in p.rglob("*") if f.is_file() and not f.is_symlink() and f.suffix.lower() in DOC_SUFFIXES
                     and not any(part.startswith(".") for part in f.relative_to(p).parts)]
         elif p.exists():
             out.append(p)

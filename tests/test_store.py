@@ -95,3 +95,12 @@ def test_overlapping_run_exits_3(tmp_path):
         assert "another minutebook ingest" in res.output
     finally:
         held.close()
+
+
+def test_links_in_a_folder_are_not_followed(tmp_path):
+    folder, db = _copy_seeds(tmp_path), str(tmp_path / "m.db")
+    outside = tmp_path / "secret.txt"
+    outside.write_text("RESOLVED – That nothing outside the folder be read.\n")
+    (folder / "link.txt").symlink_to(outside)
+    res = CliRunner().invoke(cli, ["ingest", str(folder), "--db", db, "--workers", "0"])
+    assert res.exit_code == 0 and "seen 5" in res.output

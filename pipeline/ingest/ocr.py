@@ -592,7 +592,8 @@ def ingest_image(data: bytes, *, path: str, sha256: str, max_pages: int = 2000) 
     except Image.DecompressionBombError:
         raise IngestError("image too large to read (over Pillow's pixel limit)") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise IngestError(f"unreadable image: {exc}") from None
+        # Pillow names the in-memory buffer ("<_io.BytesIO object at 0x…>"): not a reason anyone can use
+        raise IngestError(f"unreadable image: {re.sub(r' *<[^>]*object at 0x[0-9a-f]+>', '', str(exc))}") from None
     count, cut = [0], []
 
     def frames():
