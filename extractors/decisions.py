@@ -125,7 +125,7 @@ def _compatible(family: str, label: str, prev_family: str, prev_label: str | Non
 
 
 class Extractor:
-    def __init__(self, text: str, fmt: str = "text", proposal: bool = False):
+    def __init__(self, text: str, proposal: bool = False):
         self.text = text
         self.proposal = proposal  # an agenda or report: it proposes, its narrative tells the past
         self.paras = paragraphs(text)
@@ -402,7 +402,7 @@ class Extractor:
                 continue
             if any(rx.search(s_text) for rx in self.r["distractors"]):
                 continue
-            matches = [(mid,) for x, y, mid in found if a <= x and y <= b]
+            matches = [mid for x, y, mid in found if a <= x and y <= b]
             owner = self.task_owner(s_text)
             if matches and self.r["motion_tail"].match(s_text.strip()):
                 self.motion_tail(para_index, s_text)
@@ -410,7 +410,7 @@ class Extractor:
             if matches and self.consent_items(s_text, para_index, s1):
                 continue
             if matches:
-                name = nlp.vocab.strings[matches[0][0]]
+                name = nlp.vocab.strings[matches[0]]
                 rule = meta[name]
                 if self.proposal and rule["kind"] == "resolution" and not rule.get("in_proposal"):
                     continue  # a report's "it was agreed" tells what happened elsewhere
@@ -435,10 +435,9 @@ class Extractor:
                         for it in filter(None, made):
                             it.outcome = result or leading_outcome(it.text) or rule.get("outcome")
                         continue
-                if owner and name in ("passive_approved",) and not re.search(r"\b(?:minutes|agenda)\b", s_text, re.I):
-                    pass
-                else:
-                    # a motion's result printed after a roll call belongs to it
+                # "JB to circulate the draft once approved": a task that mentions approval, not a decision
+                passive_task = owner and name == "passive_approved" and not re.search(r"\b(?:minutes|agenda)\b", s_text, re.I)
+                if not passive_task:
                     it = self.emit("resolution", s0, s1, label, "sentence:" + name)
                     if it:
                         it.outcome = rule.get("outcome") if rule.get("outcome") else None
@@ -446,6 +445,7 @@ class Extractor:
                         if explicit in ("deferred", "rejected", "carried", "noted"):
                             it.outcome = explicit
                         if name in ("moved_seconded", "motion_by") and not it.outcome:
+                            # a motion's result printed after a roll call belongs to it
                             it.outcome = self.result_after(s1, para_index) or (
                                 "carried" if re.search(r"carried|passed|approved|in favou?r", s_text, re.I) else None)
                     continue
@@ -607,5 +607,5 @@ class Extractor:
         return names[-1] if names else None
 
 
-def find_items(text: str, fmt: str = "text", proposal: bool = False) -> list[Item]:
-    return Extractor(text, fmt, proposal).run()
+def find_items(text: str, proposal: bool = False) -> list[Item]:
+    return Extractor(text, proposal).run()

@@ -1,6 +1,5 @@
 """The researchers' side: search, export, overdue actions and Datasette, all against real ingested databases."""
 import csv
-import datetime as dt
 import io
 import json
 import socket

@@ -1,5 +1,4 @@
 """Incremental, idempotent ingest; failures recorded, never fatal; one writer at a time."""
-import os
 import shutil
 import sqlite3
 
