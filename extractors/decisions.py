@@ -532,14 +532,22 @@ class Extractor:
                 owner = m.group("owner").strip()
                 if owner in self.r["not_owner"] or owner.split()[0] in self.r["not_owner"]:
                     return None
-                if spec.get("weak_owner_needs_task_verb") and not self.r["strong_owner"].match(owner) \
-                        and m.group("verb") not in self.r["task_verbs"]:
-                    continue
+                if spec.get("weak_owner_needs_task_verb") and not self.r["strong_owner"].match(owner):
+                    if m.group("verb") not in self.r["task_verbs"] or not self.named_elsewhere(owner):
+                        continue
                 return owner
         m = self.r["directed"].search(s)
         if m and m.group("owner").split()[0] not in self.r["not_owner"] and not self.r["body_owner"].match(m.group("owner")):
             return m.group("owner").strip()
         return None
+
+    def named_elsewhere(self, owner: str) -> bool:
+        """A one-word owner ("Neil to set up …") is a name if the paper prints it more than once (an attendee
+        list, "(Karen)"); "Begun to develop …" appears once. Pronouns are resolved later."""
+        owner = owner.strip()
+        if " " in owner or owner in self.r["pronouns"]:
+            return True
+        return len(re.findall(rf"\b{re.escape(owner)}\b", self.text)) >= 2
 
     def owner_lines(self) -> None:
         """"ACTION: DT/TRUSTEES" under a paragraph makes that paragraph's last task sentence an action."""
