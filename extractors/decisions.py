@@ -278,6 +278,7 @@ class Extractor:
             if len(t) > 120:  # a result line is short; a longer paragraph is business of its own
                 break
             for part in re.split(r"(?<=[.;])\s+", t):  # "Vote: Ayes 5, Noes 0. Motion carried 5-0."
+                part = " ".join(part.split())
                 for rx, outcome in self.r["results"]:
                     if len(part) < 80 and rx.match(part):
                         self.used.add(k)
@@ -496,9 +497,10 @@ class Extractor:
     def result_after(self, pos: int, para_index: int) -> str | None:
         """A motion's result: later in its own paragraph (after a roll call), or in the next short lines."""
         para = self.paras[para_index]
-        for part in re.split(r"(?<=[.;:])\s+|\n", self.text[pos:para.end]):
+        for part in re.split(r"(?<=[.;:])\s+", self.text[pos:para.end]):
+            part = " ".join(part.split())
             for rx, outcome in self.r["results"]:
-                if len(part) < 80 and rx.match(part.strip()):
+                if len(part) < 80 and rx.match(part):
                     return outcome
         return self.motion_result(para_index + 1)
 
@@ -516,8 +518,9 @@ class Extractor:
 
     def absorb_result(self, sentence: str, pos: int) -> bool:
         """"Motion carried 5-2." after a motion is that motion's outcome, not a decision of its own."""
+        sentence = " ".join(sentence.split())  # "The motion carried\nunanimously."
         for rx, outcome in self.r["results"]:
-            if rx.match(sentence.strip()):
+            if rx.match(sentence):
                 prev = [it for it in self.items if it.kind == "resolution" and it.end <= pos and pos - it.end < 4000]
                 if prev and prev[-1].outcome not in ("deferred", "rejected"):
                     prev[-1].outcome = outcome
