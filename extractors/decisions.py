@@ -51,6 +51,9 @@ def _rules():
         "body_owner": re.compile(actions["body_owners"], re.I),
         "motion_tail": re.compile(load("sentences")["motion_tail"], re.I),
         "consent_motion": re.compile(load("sentences")["consent_motion"], re.I),
+        "passive_exempt": re.compile(load("sentences")["passive_task_exempt"], re.I),
+        "motion_text": re.compile(load("sentences")["motion_text_start"], re.I),
+        "motion_passed": re.compile(outcomes["motion_passed_words"], re.I),
         "consent_heading": re.compile(load("sentences")["consent_heading"], re.I),
         "person": re.compile(actions["person_mention"]),
         "not_owner": set(actions["not_owner_words"]),
@@ -278,12 +281,18 @@ class Extractor:
             if len(t) > 120:  # a result line is short; a longer paragraph is business of its own
                 break
             for part in re.split(r"(?<=[.;])\s+", t):  # "Vote: Ayes 5, Noes 0. Motion carried 5-0."
-                part = " ".join(part.split())
-                for rx, outcome in self.r["results"]:
-                    if len(part) < 80 and rx.match(part):
-                        self.used.add(k)
-                        return outcome
+                outcome = self.result_of(part)
+                if outcome:
+                    self.used.add(k)
+                    return outcome
         return None
+
+    def result_of(self, text: str, max_len: int = 80) -> str | None:
+        """The outcome a short result line states ("The motion carried\nunanimously." → carried), else None."""
+        text = " ".join(text.split())
+        if len(text) >= max_len:
+            return None
+        return next((outcome for rx, outcome in self.r["results"] if rx.match(text)), None)
 
     def table_block(self, i: int) -> int:
         """An action log: a header row naming task/owner/due columns, then one action per row."""
@@ -437,7 +446,7 @@ class Extractor:
                             it.outcome = result or leading_outcome(it.text) or rule.get("outcome")
                         continue
                 # "JB to circulate the draft once approved": a task that mentions approval, not a decision
-                passive_task = owner and name == "passive_approved" and not re.search(r"\b(?:minutes|agenda)\b", s_text, re.I)
+                passive_task = owner and name == "passive_approved" and not self.r["passive_exempt"].search(s_text)
                 if not passive_task:
                     it = self.emit("resolution", s0, s1, label, "sentence:" + name)
                     if it:
@@ -448,7 +457,7 @@ class Extractor:
                         if name in ("moved_seconded", "motion_by") and not it.outcome:
                             # a motion's result printed after a roll call belongs to it
                             it.outcome = self.result_after(s1, para_index) or (
-                                "carried" if re.search(r"carried|passed|approved|in favou?r", s_text, re.I) else None)
+                                "carried" if self.r["motion_passed"].search(s_text) else None)
                     continue
             if owner:
                 self.emit("action", s0, s1, label, "sentence:owner_task", owner=owner)
@@ -498,10 +507,9 @@ class Extractor:
         """A motion's result: later in its own paragraph (after a roll call), or in the next short lines."""
         para = self.paras[para_index]
         for part in re.split(r"(?<=[.;:])\s+", self.text[pos:para.end]):
-            part = " ".join(part.split())
-            for rx, outcome in self.r["results"]:
-                if len(part) < 80 and rx.match(part):
-                    return outcome
+            outcome = self.result_of(part)
+            if outcome:
+                return outcome
         return self.motion_result(para_index + 1)
 
     def motion_tail(self, para_index: int, sentence: str) -> None:
@@ -509,7 +517,7 @@ class Extractor:
         if para_index == 0:
             return
         prev = self.paras[para_index - 1]
-        if para_index - 1 in self.used or not re.match(r"(?i:that)\b", self.ptext(prev)):
+        if para_index - 1 in self.used or not self.r["motion_text"].match(self.ptext(prev)):
             return
         it = self.emit("resolution", prev.body_start, prev.end, prev.label, "sentence:motion_tail")
         if it:
@@ -518,14 +526,13 @@ class Extractor:
 
     def absorb_result(self, sentence: str, pos: int) -> bool:
         """"Motion carried 5-2." after a motion is that motion's outcome, not a decision of its own."""
-        sentence = " ".join(sentence.split())  # "The motion carried\nunanimously."
-        for rx, outcome in self.r["results"]:
-            if rx.match(sentence):
-                prev = [it for it in self.items if it.kind == "resolution" and it.end <= pos and pos - it.end < 4000]
-                if prev and prev[-1].outcome not in ("deferred", "rejected"):
-                    prev[-1].outcome = outcome
-                return True  # a result with no motion before it is still no decision of its own
-        return False
+        outcome = self.result_of(sentence, max_len=10_000)  # callers pass only short sentences
+        if not outcome:
+            return False
+        prev = [it for it in self.items if it.kind == "resolution" and it.end <= pos and pos - it.end < 4000]
+        if prev and prev[-1].outcome not in ("deferred", "rejected"):
+            prev[-1].outcome = outcome
+        return True  # a result with no motion before it is still no decision of its own
 
     def task_owner(self, sentence: str) -> str | None:
         s = sentence.strip()

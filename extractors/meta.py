@@ -116,8 +116,8 @@ def body(text: str) -> str | None:
         return committee or org
     # No heading names it: the committee the paper names most often ("… the Lancashire Health and Wellbeing Board …").
     from collections import Counter
-    months = r"(?!(?:The|This|That|January|February|March|April|May|June|July|August|September|October|November|December)\b)"
-    for kinds in ("Board|Committee|Cabinet|Panel|Commission|Forum", "Council"):
+    months = rf"(?!(?:{_F['body_fallback_not_first']})\b)"
+    for kinds in _F["body_fallback_kinds"]:
         # first-appearance order, so a tie goes to the name printed first, whatever the hash seed
         names = list(dict.fromkeys(re.findall(rf"\b({months}(?:[A-Z][\w'’&-]*\s+(?:and\s+|of\s+|for\s+)?){{1,6}}(?:{kinds}))\b", text[:20000])))
         if names:
