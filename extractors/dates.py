@@ -133,6 +133,16 @@ def parse_full_date(text: str, monthfirst: bool = False) -> dt.date | None:
 _CUES = [(re.compile(c if isinstance(c, str) else c["pattern"], re.I), isinstance(c, dict) and c.get("actions_only"))
          for c in _R["due_cues"]]
 _RELATIVE = re.compile(r"\b(?:" + "|".join(re.escape(r) for r in _R["relative"]) + r")\b", re.I)
+_DATED = re.compile(r"\s*,?\s*(?:in|on|of|held\s+on)\s+")
+
+
+def _relative(text: str, start: int, end: int, ref, monthfirst) -> ParsedDate:
+    """"the next meeting in September 2018" names its date: the date is the deadline, at its precision."""
+    m = _DATED.match(text, end)
+    d = DATE_RE.match(text, m.end()) if m else None
+    if d and not (d.group("m4") and not d.group(0)[:1].isupper()):
+        return interpret(d, ref, monthfirst)
+    return ParsedDate(text[start:end], None, "relative")
 
 
 def find_due(text: str, ref: dt.date | None = None, monthfirst: bool = False, action: bool = True) -> ParsedDate | None:
@@ -151,12 +161,12 @@ def find_due(text: str, ref: dt.date | None = None, monthfirst: bool = False, ac
                 r = _RELATIVE.match(tail) or re.match(r"(?:\w+\s+){0,3}?(next|following)\s+(?:\w+\s+)?meeting", tail, re.I)
                 if not r:
                     continue
-                cand = (c.start(), ParsedDate(tail[:r.end()], None, "relative"))
+                cand = (c.start(), _relative(tail, 0, r.end(), ref, monthfirst))
             if best is None or cand[0] < best[0]:
                 best = cand
     if best:
         return best[1]
     r = _RELATIVE.search(text)
     if r:
-        return ParsedDate(r.group(0), None, "relative")
+        return _relative(text, r.start(), r.end(), ref, monthfirst)
     return None

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from rules import load
 
+from .dates import DATE_RE
 from .items import Item
 from .segment import STOP, Para, paragraphs
 
@@ -62,6 +63,8 @@ def _rules():
         "anywhere": [(re.compile(p), o) if "CARRIED" in p or "DEFEATED" in p else (re.compile(p, re.I), o)
                      for p, o in outcomes["anywhere"]],
         "results": [(re.compile(p, re.I), o) for p, o in outcomes["motion_results"]],
+        "weak": [(re.compile(p, re.I), o) for p, o in outcomes["weak"]],
+        "status": [(re.compile(p, re.I | re.M), o) for p, o in outcomes["status_fields"]],
         "distractors": _compile(load("sentences")["distractors"]),
         "procedural": _compile(load("sentences")["procedural"]),
         "agenda_noise": _compile(load("sentences")["agenda_noise"]),
@@ -96,15 +99,23 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def leading_outcome(text: str) -> str | None:
+def leading_outcome(text: str, weak: bool = True) -> str | None:
+    """The outcome an item's own words state; `weak=False` ignores attitudes ("welcomed") a status field outranks."""
     r = _rules()
-    for rx, outcome in r["leading"]:
-        if rx.search(text):
-            return outcome
-    for rx, outcome in r["anywhere"]:
+    for rx, outcome in r["leading"] + r["anywhere"] + (r["weak"] if weak else []):
         if rx.search(text):
             return outcome
     return None
+
+
+def status_outcome(text: str, pos: int) -> str | None:
+    """The outcome a "Decision status:" field printed before `pos` gives the resolutions after it."""
+    found = None
+    for rx, outcome in _rules()["status"]:
+        for m in rx.finditer(text, 0, pos):
+            if found is None or m.start() > found[0]:
+                found = (m.start(), outcome)
+    return found[1] if found else None
 
 
 def decide_outcome(text: str, result: str | None, default: str | None) -> str | None:
@@ -323,7 +334,7 @@ class Extractor:
                     col[role] = k
         if "task" not in col or not ({"owner", "due"} & set(col)):
             return i
-        carried_due = None
+        carried_due, dues = None, []
         for row in rows[first_data:]:
             cells, pos = [], row.start
             for cell in self.text[row.start:row.end].split("\t"):
@@ -341,9 +352,13 @@ class Extractor:
             owner = cells[owner_k][2].strip() if "owner" in col and owner_k < len(cells) else None
             due = cells[due_k][2].strip() if "due" in col and due_k < len(cells) else None
             if "owner" not in col and "due" in col:
-                # a What/When timeline: an empty When cell is merged with the one above
+                # a What/When timeline: an empty When cell is merged with the one above, and a dateless
+                # cell that printed as the last line of such a merged cell ("9th May / Board") is its spill
+                if due and carried_due and not DATE_RE.search(due) and any(d.endswith(" " + due) for d in dues):
+                    due = carried_due
                 due = due or carried_due
                 carried_due = due
+                dues.append(due or "")
             # One cell may hold several bulleted tasks: each is an action.
             for m in re.finditer(r"[^•]+", task):
                 a, b = s + m.start(), s + m.end()
@@ -607,6 +622,9 @@ class Extractor:
                 it.owner = self.task_owner(it.text)
             if it.kind == "resolution" and not it.owner:
                 it.owner = self.delegate(it.text)
+            if it.kind == "resolution" and leading_outcome(it.text, weak=False) is None \
+                    and (it.outcome in (None, "approved") or leading_outcome(it.text) == it.outcome):
+                it.outcome = status_outcome(self.text, it.start) or it.outcome  # the page's recorded status
             if it.owner in self.r["pronouns"]:
                 it.owner = self.antecedent(it.start) or it.owner
         return self.items
