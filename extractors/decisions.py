@@ -14,7 +14,7 @@ from rules import load
 
 from .dates import DATE_RE
 from .items import Item
-from .segment import STOP, Para, paragraphs
+from .segment import SECTION, STOP, Para, paragraphs
 
 MAX_SPAN = 100_000  # characters of prose handed to spaCy at once
 GLUE = re.compile(r"(?:\s*[;,]\s*(?:and|or)?|\s+(?:and|or))\s*$", re.I)
@@ -26,7 +26,7 @@ def _compile(patterns, flags=re.I):
 
 def _owners(unit: str) -> str:
     """One or more owner units: "The General Manager and the Chair", "MH and CC", "Mike, Eric and Thomas"."""
-    return f"{unit}(?:\\s*(?:,|\\band\\b|&)\\s*{unit})*"
+    return f"{unit}(?:\\s*(?:,\\s*(?:and\\s+)?|\\band\\b|&)\\s*(?:{unit}|I\\b))*"
 
 
 @lru_cache(maxsize=None)
@@ -69,6 +69,8 @@ def _rules():
         "procedural": _compile(load("sentences")["procedural"]),
         "agenda_noise": _compile(load("sentences")["agenda_noise"]),
         "abbrev": re.compile(load("sentences")["abbreviations"]),
+        "not_if": {p["name"]: re.compile(p["not_if"], re.I) for p in load("sentences")["patterns"] if p.get("not_if")},
+        "clause_end": re.compile(actions["clause_end"]),
     }
 
 
@@ -427,7 +429,8 @@ class Extractor:
                 continue
             if any(rx.search(s_text) for rx in self.r["distractors"]):
                 continue
-            matches = [mid for x, y, mid in found if a <= x and y <= b]
+            matches = [mid for x, y, mid in found if a <= x and y <= b
+                       and not (nlp.vocab.strings[mid] in self.r["not_if"] and self.r["not_if"][nlp.vocab.strings[mid]].search(s_text))]
             owner = self.task_owner(s_text)
             if matches and self.r["motion_tail"].match(s_text.strip()):
                 self.motion_tail(para_index, s_text)
@@ -474,16 +477,17 @@ class Extractor:
                             it.outcome = self.result_after(s1, para_index) or (
                                 "carried" if self.r["motion_passed"].search(s_text) else None)
                     continue
-            if owner:
-                self.emit("action", s0, s1, label, "sentence:owner_task", owner=owner)
-                continue
             # "…as soon as possible, Councillor Healey to order Scalpings." – a task in a later clause
-            for m in re.finditer(r"[,;]\s+(?=[A-Z])", s_text):
-                clause = s_text[m.end():]
-                owner = self.task_owner(clause)
-                if owner:
-                    self.emit("action", s0 + m.end(), s1, label, "clause:owner_task", owner=owner)
-                    break
+            later = next(((m, o) for m in re.finditer(r"[,;]\s+(?=[A-Z])", s_text)
+                          for o in [self.task_owner(s_text[m.end():])] if o), None)
+            if later:  # the first clause is a task of its own only if it names its own owner
+                owner = self.task_owner(s_text[:later[0].start()])
+            if owner:
+                cut = self.r["clause_end"].search(s_text)
+                end = min(x for x in (cut and cut.start(), later and later[0].start(), len(s_text)) if x)
+                self.emit("action", s0, s0 + end, label, "sentence:owner_task", owner=owner)
+            if later:
+                self.emit("action", s0 + later[0].end(), s1, label, "clause:owner_task", owner=later[1])
 
     def consent_items(self, sentence: str, para_index: int, end: int) -> bool:
         """"Motion … to approve Consent Agenda Items 7.A through 7.C": one resolution per listed item."""
@@ -557,6 +561,8 @@ class Extractor:
                 owner = m.group("owner").strip()
                 if owner in self.r["not_owner"] or owner.split()[0] in self.r["not_owner"]:
                     return None
+                if spec.get("not_body") and self.r["body_owner"].match(owner):
+                    return None
                 if spec.get("weak_owner_needs_task_verb") and not self.r["strong_owner"].match(owner):
                     if m.group("verb") not in self.r["task_verbs"] or not self.named_elsewhere(owner):
                         continue
@@ -627,7 +633,23 @@ class Extractor:
                 it.outcome = status_outcome(self.text, it.start) or it.outcome  # the page's recorded status
             if it.owner in self.r["pronouns"]:
                 it.owner = self.antecedent(it.start) or it.owner
+            if it.owner:
+                it.owner = " ".join(it.owner.split())
+            if it.label is None and it.rule.startswith(("sentence:", "clause:", "line:")):
+                it.label = self.section_label(it.start)
         return self.items
+
+    def section_label(self, pos: int) -> str | None:
+        """An unsplit decision in a minute's prose takes the minute's number ("21.01.03 Minutes" above it)."""
+        best = None
+        for p in self.paras:
+            if p.start > pos:
+                break
+            t = self.text[p.start:p.end]
+            if p.label and p.family in ("dotted_number", "number_dot") and len(t) < 120 \
+                    and not re.search(r"[.;:,]$", t.rstrip()) and SECTION.match(t):
+                best = p.label.rstrip(".") if p.family == "dotted_number" and p.label.count(".") > 1 else p.label
+        return best
 
     def delegate(self, text: str) -> str | None:
         """A resolution that delegates to or authorises an officer is owned by that officer."""

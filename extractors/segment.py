@@ -41,6 +41,7 @@ RULE_LINE = re.compile(r"^\s*[-=_*~#.]{3,}\s*$")  # drawn separators are blank l
 FIELD_START = re.compile(r"^[A-Z][A-Za-z/ ]{1,30}\s*[:–—]\s")
 CONNECTIVE = re.compile(r"(?:[,\-–&/]|\b(?:and|or|of|the|to|in|for|with|a|an|by|on|at|from|that|which|its|their|our))\s*$", re.I)
 TERMINAL = re.compile(r"[.!?;:)\]]['\"’”]?$")
+OPENER = re.compile(load("fields")["sentence_openers"])
 
 
 def match_label(line: str) -> tuple[str, str, int] | None:
@@ -99,6 +100,9 @@ def paragraphs(text: str) -> list[Para]:
                 begins = True
             elif not ends_sentence and short and starts_upper and not CONNECTIVE.search(prev):
                 begins = True  # a line that stops short of the margin ends its paragraph (a heading, a lost full stop)
+            elif not ends_sentence and OPENER.match(line) and not CONNECTIVE.search(prev) \
+                    and len(prev.rstrip()) + 1 + len(line.split()[0]) <= p90:
+                begins = True  # the opener would have fitted on the line above: that line ended a sentence
             elif cur.family == "bullet" and starts_upper and len(prev) < 0.9 * p90 and not CONNECTIVE.search(prev):
                 begins = True  # a bullet's line that stops short, then a new sentence: the list is over
         if begins:
