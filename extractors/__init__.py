@@ -22,6 +22,8 @@ class Extraction:
 
 
 def _norm(text: str) -> str:
+    """Compared without an owner tag: "[Mike B.] Clarify goals" and "Clarify goals (Mike Bursell)" are one action."""
+    text = re.sub(r"^\s*\[[^\]]{1,60}\]|\([^()]{1,60}\)\s*\W*$", "", text)
     return re.sub(r"\W+", " ", text).strip().lower()
 
 

@@ -132,8 +132,13 @@ def parse_full_date(text: str, monthfirst: bool = False) -> dt.date | None:
 
 _CUES = [(re.compile(c if isinstance(c, str) else c["pattern"], re.I), isinstance(c, dict) and c.get("actions_only"))
          for c in _R["due_cues"]]
-_RELATIVE = re.compile(r"\b(?:" + "|".join(re.escape(r) for r in _R["relative"]) + r")\b", re.I)
-_DATED = re.compile(r"\s*,?\s*(?:in|on|of|held\s+on)\s+")
+def _alternation(words) -> re.Pattern:
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.I)
+
+
+_RELATIVE = _alternation(r if isinstance(r, str) else r["text"] for r in _R["relative"])
+_RELATIVE_ANY = _alternation(r for r in _R["relative"] if isinstance(r, str))
+_DATED = re.compile(r"\s*(?:,\s*|(?:,\s*)?(?:in|on|of|held\s+on)\s+)")
 
 
 def _relative(text: str, start: int, end: int, ref, monthfirst) -> ParsedDate:
@@ -166,7 +171,7 @@ def find_due(text: str, ref: dt.date | None = None, monthfirst: bool = False, ac
                 best = cand
     if best:
         return best[1]
-    r = _RELATIVE.search(text)
+    r = (_RELATIVE if action else _RELATIVE_ANY).search(text)
     if r:
         return _relative(text, r.start(), r.end(), ref, monthfirst)
     return None

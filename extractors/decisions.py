@@ -57,6 +57,9 @@ def _rules():
         "motion_passed": re.compile(outcomes["motion_passed_words"], re.I),
         "consent_heading": re.compile(load("sentences")["consent_heading"], re.I),
         "person": re.compile(actions["person_mention"]),
+        "person_name": re.compile(actions["person_name"]),
+        "org_word": re.compile(fields["body_words"] + "|" + fields["organisation_words"], re.I),
+        "anaphora": re.compile(load("sentences")["anaphora"], re.I),
         "not_owner": set(actions["not_owner_words"]),
         "headers": actions["table_header"],
         "leading": [(re.compile(p, re.I), o) for p, o in outcomes["leading"]],
@@ -427,6 +430,11 @@ class Extractor:
             s1 = start + b
             if len(s_text) < 70 and self.absorb_result(s_text, s0):
                 continue
+            k = spans.index([a, b])
+            if k and self.r["anaphora"].match(s_text) \
+                    and not any(start + spans[k - 1][0] <= it.start < start + a for it in self.items):
+                a = spans[k - 1][0]  # "All agreed this was a true record": "this" is the sentence before
+                s_text, s0 = body[a:b], start + a
             if any(rx.search(s_text) for rx in self.r["distractors"]):
                 continue
             matches = [mid for x, y, mid in found if a <= x and y <= b
@@ -470,7 +478,7 @@ class Extractor:
                     if it:
                         it.outcome = rule.get("outcome") if rule.get("outcome") else None
                         explicit = leading_outcome(it.text)
-                        if explicit in ("deferred", "rejected", "carried", "noted"):
+                        if explicit in ("deferred", "rejected", "carried", "noted", "approved"):
                             it.outcome = explicit
                         if name in ("moved_seconded", "motion_by") and not it.outcome:
                             # a motion's result printed after a roll call belongs to it
@@ -626,8 +634,8 @@ class Extractor:
         for it in self.items:
             if it.kind == "action" and not it.owner:
                 it.owner = self.task_owner(it.text)
-            if it.kind == "resolution" and not it.owner:
-                it.owner = self.delegate(it.text)
+            if it.kind == "resolution" and not it.owner and not self.proposal:
+                it.owner = self.delegate(it.text)  # an agenda's "Authorize the Commissioner to …" proposes, delegates nothing yet
             if it.kind == "resolution" and leading_outcome(it.text, weak=False) is None \
                     and (it.outcome in (None, "approved") or leading_outcome(it.text) == it.outcome):
                 it.outcome = status_outcome(self.text, it.start) or it.outcome  # the page's recorded status
@@ -661,7 +669,10 @@ class Extractor:
 
     def antecedent(self, pos: int) -> str | None:
         """"She offered to …": the last person named in the 400 characters before."""
-        names = self.r["person"].findall(self.text[max(0, pos - 400):pos])
+        before = self.text[max(0, pos - 400):pos]
+        names = self.r["person"].findall(before) or [  # else a plain name that opens a sentence or a list item
+            m.group(0) for m in self.r["person_name"].finditer(before) if not self.r["org_word"].search(m.group(0))
+            and re.search(r"(?:^|[.!?:]|\n\s*(?:\(?\w{1,3}[.)]|[•*–-])?)\s*$", before[:m.start()])]
         return names[-1] if names else None
 
 
