@@ -67,6 +67,7 @@ def _rules():
                      for p, o in outcomes["anywhere"]],
         "results": [(re.compile(p, re.I), o) for p, o in outcomes["motion_results"]],
         "weak": [(re.compile(p, re.I), o) for p, o in outcomes["weak"]],
+        "cell_results": [(re.compile(p, re.I), o) for p, o in outcomes["cell_results"]],
         "status": [(re.compile(p, re.I | re.M), o) for p, o in outcomes["status_fields"]],
         "distractors": _compile(load("sentences")["distractors"]),
         "procedural": _compile(load("sentences")["procedural"]),
@@ -394,11 +395,21 @@ class Extractor:
         owner_cell = next((c for _, _, c in cells[1:] if re.fullmatch(r"[A-Z]{2,4}(?:\s*[/&,]\s*[A-Z]{2,4})*", c)), None)
         label = cells[0][2] if re.fullmatch(r"\d{1,3}(?:\.\d{1,3})*\.?", cells[0][2] or "-") else None
         before = len(self.items)
-        for a, b, c in cells:
+        for n, (a, b, c) in enumerate(cells):
+            result = next((o for rx, o in self.r["cell_results"] if rx.match(c)), None)
+            # "Approved" beside the item it decides; not a report's history ("Executive Team | 31 October | Approved")
+            if result and n and not self.proposal and any(len(x[2]) > 3 for x in cells[:n]) \
+                    and not any(DATE_RE.search(x[2]) for x in cells if x[2] != c):
+                x = a + self.text[a:b].index(c)
+                it = self.emit("resolution", x, x + len(c), label, "table:result_cell")
+                if it:
+                    it.outcome = result
+                continue
             if len(c) <= 15:
                 continue
-            # bullets flattened into one cell ("- Keni to confirm … - Eric to confirm …") are separate lines
-            cuts = [a] + [a + m.start() + 1 for m in re.finditer(r" [•\-–] (?=\S)", c and self.text[a:b])] + [b]
+            # bullets flattened into one cell ("- Keni to confirm … - Eric to confirm …") are separate lines;
+            # a dash before a small letter is punctuation ("as presented - approved")
+            cuts = [a] + [a + m.start() + 1 for m in re.finditer(r" [•\-–] (?=[^\sa-z])", c and self.text[a:b])] + [b]
             for x, y in zip(cuts, cuts[1:]):
                 while x < y and self.text[x] in "•-– ":
                     x += 1
