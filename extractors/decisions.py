@@ -642,6 +642,7 @@ class Extractor:
                 self.prose(k)
         self.owner_lines()
         self.items.sort(key=lambda it: it.start)
+        self.items = [it for it in self.items if not self.superseded(it)]
         for it in self.items:
             if it.kind == "action" and not it.owner:
                 it.owner = self.task_owner(it.text)
@@ -657,6 +658,15 @@ class Extractor:
             if it.label is None and it.rule.startswith(("sentence:", "clause:", "line:")):
                 it.label = self.section_label(it.start)
         return self.items
+
+    def superseded(self, item: Item) -> bool:
+        """An agenda heading's ask, when the same agenda item prints its own "Recommendation:" line."""
+        stem = next((st for st, _ in self.r["stems"] if "stem:" + st["name"] == item.rule), None)
+        if not stem or not stem.get("yields_to"):
+            return False
+        nxt = next((p.start for p in self.paras if p.start > item.end and p.family in ("number_dot", "dotted_number")),
+                   len(self.text))
+        return any(item.end <= it.start < nxt and it.rule.split(":")[1] in stem["yields_to"] for it in self.items)
 
     def section_label(self, pos: int) -> str | None:
         """An unsplit decision in a minute's prose takes the minute's number ("21.01.03 Minutes" above it)."""

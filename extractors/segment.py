@@ -30,7 +30,8 @@ def _compile_labels():
     fams = []
     for fam in load("labels")["families"]:
         flags = 0 if fam.get("case_sensitive") else re.I
-        fams.append((fam["name"], re.compile(r"(?:" + fam["pattern"] + r")(?=[ \t]+\S)", flags)))
+        follow = r"(?=[ \t]+\S" + ("|" + fam["glued"] if fam.get("glued") else "") + ")"
+        fams.append((fam["name"], re.compile(r"(?:" + fam["pattern"] + r")" + follow, flags)))
     return fams
 
 
