@@ -243,6 +243,9 @@ class Extractor:
                 k += 1
             if rest == "" and k < len(self.paras) and self.ptext(self.paras[k]).rstrip().endswith(":") \
                     and not self.paras[k].label and not self.is_stop(self.paras[k]):
+                if kind == "resolution" and any(rx.search(self.ptext(self.paras[k])) for rx in self.r["procedural"]):
+                    self.used.update((i, k))  # "That Council considers the confidential report listed below …:"
+                    return k + 1
                 k += 1  # "That Council:" on its own line after the number and mover lines
             subs, j2 = self.collect_list(k)
             if subs and stem.get("absorbs_list") and rest:

@@ -36,7 +36,7 @@ def _compile_labels():
 
 
 LABELS = _compile_labels()
-STOP = re.compile(r"^(?:" + "|".join(load("fields")["stop"]) + r")", re.I)
+STOP = re.compile(r"^(?-i:(?![a-z]))(?:" + "|".join(load("fields")["stop"]) + r")", re.I)  # a field starts in capitals: "signed off on …" wraps
 SECTION = re.compile(load("labels")["section"])
 RULE_LINE = re.compile(r"^\s*[-=_*~#.]{3,}\s*$")  # drawn separators are blank lines to a reader
 FIELD_START = re.compile(r"^[A-Z][A-Za-z/ ]{1,30}\s*[:–—]\s")
