@@ -58,6 +58,9 @@ def _rules():
         "consent_heading": re.compile(load("sentences")["consent_heading"], re.I),
         "person": re.compile(actions["person_mention"]),
         "person_name": re.compile(actions["person_name"]),
+        "group_owner": re.compile(actions["group_owner"]),
+        "prose_in_stops": re.compile(fields["prose_in_stops"], re.I),
+        "list_approves": re.compile(load("sentences")["list_stem_approves"], re.I),
         "org_word": re.compile(fields["body_words"] + "|" + fields["organisation_words"], re.I),
         "anaphora": re.compile(load("sentences")["anaphora"], re.I),
         "not_owner": set(actions["not_owner_words"]),
@@ -238,7 +241,7 @@ class Extractor:
         if kind == "action" and self.r["owner_only"].match(self.ptext(p).strip()):
             return i  # "ACTION: DT" names the owner of the paragraph above; owner_lines() handles it
         if opener:
-            k = j
+            k, lead = j, None
             while k < len(self.paras) and self.is_skip(self.paras[k]):
                 k += 1
             if rest == "" and k < len(self.paras) and self.ptext(self.paras[k]).rstrip().endswith(":") \
@@ -246,10 +249,13 @@ class Extractor:
                 if kind == "resolution" and any(rx.search(self.ptext(self.paras[k])) for rx in self.r["procedural"]):
                     self.used.update((i, k))  # "That Council considers the confidential report listed below …:"
                     return k + 1
+                lead = self.paras[k]
                 k += 1  # "That Council:" on its own line after the number and mover lines
             subs, j2 = self.collect_list(k)
-            if subs and stem.get("absorbs_list") and rest:
-                it = self.emit(kind, rest_start, subs[-1][1], p.label, rule)
+            own = rest or (lead and self.ptext(lead)) or ""
+            absorbs = stem.get("absorbs_list") or (stem.get("absorbs_list_if") and re.search(stem["absorbs_list_if"], own, re.I))
+            if subs and absorbs and own:  # "… refuse the application for the following reasons: (a) … (b) …" is one
+                it = self.emit(kind, rest_start if rest else lead.body_start, subs[-1][1], p.label, rule)
                 made += [it] if it else []
                 j = j2
             elif subs:
@@ -273,7 +279,7 @@ class Extractor:
                     made += [it] if it else []
                     self.used.update(range(k, q))
                     j = q
-            elif stem["mode"] == "inline" and k < len(self.paras) and not self.is_stop(self.paras[k]) \
+            elif (stem["mode"] == "inline" or stem.get("next_must_match")) and k < len(self.paras) and not self.is_stop(self.paras[k]) \
                     and not self.paras[k].table and not self.match_stem(self.paras[k]) \
                     and re.match(stem.get("next_must_match", ""), self.ptext(self.paras[k])):
                 q = self.paras[k]
@@ -442,7 +448,7 @@ class Extractor:
                 continue
             s0 = start + a
             s1 = start + b
-            if len(s_text) < 70 and self.absorb_result(s_text, s0):
+            if len(s_text) < 160 and self.absorb_result(s_text, s0):
                 continue
             k = spans.index([a, b])
             if k and self.r["anaphora"].match(s_text) \
@@ -482,8 +488,9 @@ class Extractor:
                         made = [self.emit("resolution", sp.body_start, e, sp.label, "sentence:" + name + ":list")
                                 for sp, e in subs]
                         result = self.motion_result(nxt)
+                        approves = "approved" if self.r["list_approves"].search(s_text) else None
                         for it in filter(None, made):
-                            it.outcome = result or leading_outcome(it.text) or rule.get("outcome")
+                            it.outcome = result or leading_outcome(it.text) or rule.get("outcome") or approves
                         continue
                 # "JB to circulate the draft once approved": a task that mentions approval, not a decision
                 passive_task = owner and name == "passive_approved" and not self.r["passive_exempt"].search(s_text)
@@ -581,7 +588,8 @@ class Extractor:
             m = rx.match(s)
             if m:
                 owner = m.group("owner").strip()
-                if owner in self.r["not_owner"] or owner.split()[0] in self.r["not_owner"]:
+                if (owner in self.r["not_owner"] or owner.split()[0] in self.r["not_owner"]) \
+                        and not self.r["group_owner"].match(owner):  # "All agreed" is no owner; "All trustees to …" is
                     return None
                 if spec.get("not_body") and self.r["body_owner"].match(owner):
                     return None
@@ -637,7 +645,7 @@ class Extractor:
             if self.r["owner_only"].match(self.ptext(p).strip()):
                 owner_line_idx.add(k)
         for k, p in enumerate(self.paras):
-            if k in self.used or k in owner_line_idx or self.is_stop(p):
+            if k in self.used or k in owner_line_idx or (self.is_stop(p) and not self.r["prose_in_stops"].match(self.ptext(p))):
                 continue
             if p.table:
                 self.table_prose(k)
