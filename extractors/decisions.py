@@ -17,6 +17,7 @@ from .items import Item
 from .segment import SECTION, STOP, Para, paragraphs
 
 MAX_SPAN = 100_000  # characters of prose handed to spaCy at once
+_STOPWORDS = {"the", "and", "for", "with", "from", "that", "this", "will", "would", "all", "are", "was", "her", "his", "its", "their"}
 GLUE = re.compile(r"(?:\s*[;,]\s*(?:and|or)?|\s+(?:and|or))\s*$", re.I)
 
 
@@ -59,6 +60,9 @@ def _rules():
         "person": re.compile(actions["person_mention"]),
         "person_name": re.compile(actions["person_name"]),
         "group_owner": re.compile(actions["group_owner"]),
+        "done_status": re.compile(actions["done_status"], re.I),
+        "merge_min": actions["merge_min_shared"],
+        "list_resolves": re.compile(load("sentences")["list_stem_resolves"], re.I),
         "prose_in_stops": re.compile(fields["prose_in_stops"], re.I),
         "list_approves": re.compile(load("sentences")["list_stem_approves"], re.I),
         "org_word": re.compile(fields["body_words"] + "|" + fields["organisation_words"], re.I),
@@ -296,8 +300,9 @@ class Extractor:
         result = self.motion_result(j)
         stem_text = self.text[p.body_start:rest_start]
         for it in made:
-            if kind == "resolution":
-                it.outcome = decide_outcome(it.text, result, leading_outcome(stem_text) or default)
+            if kind == "resolution":  # an inline decision reads whole: "The Board NOTED the report and ENDORSED …"
+                whole = stem_text + it.text if it.start == rest_start else stem_text
+                it.outcome = decide_outcome(it.text, result, leading_outcome(whole) or default)
         return j
 
     def motion_result(self, j: int) -> str | None:
@@ -344,7 +349,7 @@ class Extractor:
         h = self.r["headers"]
         col = {}
         for k, cell in enumerate(header):
-            for role in ("task", "owner", "due"):
+            for role in ("task", "owner", "due", "status"):
                 if role not in col and cell in h[role]:
                     col[role] = k
         if "task" not in col or not ({"owner", "due"} & set(col)):
@@ -366,6 +371,9 @@ class Extractor:
             owner_k, due_k = col.get("owner", -1) + shift, col.get("due", -1) + shift
             owner = cells[owner_k][2].strip() if "owner" in col and owner_k < len(cells) else None
             due = cells[due_k][2].strip() if "due" in col and due_k < len(cells) else None
+            status_k = col.get("status", -1) + shift
+            if "status" in col and status_k < len(cells) and self.r["done_status"].match(cells[status_k][2].strip()):
+                continue  # an earlier action, reported done
             if "owner" not in col and "due" in col:
                 # a What/When timeline: an empty When cell is merged with the one above, and a dateless
                 # cell that printed as the last line of such a merged cell ("9th May / Board") is its spill
@@ -489,6 +497,8 @@ class Extractor:
                                 for sp, e in subs]
                         result = self.motion_result(nxt)
                         approves = "approved" if self.r["list_approves"].search(s_text) else None
+                        if self.r["list_resolves"].search(s_text):  # "… received the report and resolved:"
+                            rule = dict(rule, outcome="approved")
                         for it in filter(None, made):
                             it.outcome = result or leading_outcome(it.text) or rule.get("outcome") or approves
                         continue
@@ -653,7 +663,7 @@ class Extractor:
                 self.prose(k)
         self.owner_lines()
         self.items.sort(key=lambda it: it.start)
-        self.items = [it for it in self.items if not self.superseded(it)]
+        self.items = [it for it in self.items if not self.superseded(it) and not self.logged_again(it)]
         for it in self.items:
             if it.kind == "action" and not it.owner:
                 it.owner = self.task_owner(it.text)
@@ -669,6 +679,23 @@ class Extractor:
             if it.label is None and it.rule.startswith(("sentence:", "clause:", "line:")):
                 it.label = self.section_label(it.start)
         return self.items
+
+    def logged_again(self, item: Item) -> bool:
+        """An action-log row repeating an action minuted above it: the minuted one takes the log's owner and due."""
+        if item.rule != "table:action_log":
+            return False
+        words = lambda t: set(re.findall(r"[a-z]{3,}", t.lower())) - _STOPWORDS  # noqa: E731
+        mine = words(item.text)
+        for it in self.items:
+            if it.start >= item.start:
+                return False
+            if it.kind == "action" and it.rule != "table:action_log":
+                shared = mine & words(it.text)
+                if len(shared) >= self.r["merge_min"] and 2 * len(shared) >= len(mine):
+                    it.owner = item.owner or it.owner
+                    it.due_text = item.due_text or it.due_text
+                    return True
+        return False
 
     def superseded(self, item: Item) -> bool:
         """An agenda heading's ask, when the same agenda item prints its own "Recommendation:" line."""
