@@ -23,6 +23,7 @@ MINUTEBOOK_PDF_TABLES=pdfplumber sends every candidate page there (for checking 
 """
 from __future__ import annotations
 
+import bisect
 import ctypes
 import itertools
 import re
@@ -394,19 +395,24 @@ def read_page(page, textpage):
         return FALLBACK
     tables = []
     for cells in found:
+        tb = (min(c[0] for c in cells), min(c[1] for c in cells), max(c[2] for c in cells),
+              max(c[3] for c in cells))
+        # Table.extract tests every character against every row, then the row's against its cells; the same
+        # test here, on the table's characters sorted by their vertical centre, so a row is a bisect away
+        inside = sorted(((ch.top + ch.bottom) / 2, k, ch) for k, ch in enumerate(chars) if _inside(ch, tb))
+        mids = [m for m, _, _ in inside]
         rows = []
         for row in table_rows(cells):
             live = [c for c in row if c]
             rb = (min(c[0] for c in live), min(c[1] for c in live), max(c[2] for c in live),
                   max(c[3] for c in live))
-            in_row = [ch for ch in chars if _inside(ch, rb)]
+            span = inside[bisect.bisect_left(mids, rb[1]):bisect.bisect_left(mids, rb[3])]
+            in_row = [ch for _, _, ch in sorted(span, key=lambda t: t[1]) if _inside(ch, rb)]  # content order
             rows.append((rb[1], [None if c is None else cell_text([ch for ch in in_row if _inside(ch, c)])
                                  for c in row]))
         # pdf.py's rule: a box drawn round a paragraph is a one-column "table"; a kept one fills 2 cells in 2 rows
         if sum(1 for _, texts in rows if sum(1 for t in texts if t and t.strip()) >= 2) >= 2:
-            bbox = (min(c[0] for c in cells), min(c[1] for c in cells), max(c[2] for c in cells),
-                    max(c[3] for c in cells))
-            tables.append((bbox, rows))
+            tables.append((tb, rows))
     if not tables:
         return None
     rest = [c for c in chars if not any(_overlaps(c, t[0]) for t in tables)]
