@@ -35,7 +35,10 @@ def normalise(text: str) -> str:
     Tabs survive (collapsed to one) because they separate table cells.
     """
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n")).translate(_TRANS)
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C" or ch == "\f")
+    # control and format characters go (tab, newline, form feed stay); judged once per distinct character
+    drop = {ord(ch): None for ch in set(text) if ch not in "\n\t\f" and unicodedata.category(ch)[0] == "C"}
+    if drop:
+        text = text.translate(drop)
     text = text.replace("\f", "\n")
     text = _SPACES.sub(lambda m: "\t" if "\t" in m.group() else " ", text)
     lines = [ln.strip(" ") for ln in text.split("\n")]

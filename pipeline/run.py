@@ -25,9 +25,10 @@ TIMEOUT = 120.0          # seconds one document may take in a worker (parse + ex
 TASKS_PER_WORKER = 200   # a worker is replaced after this many documents, so a leak cannot grow without bound
 START_METHOD = "forkserver"
 # Imported once in the fork server, so a new worker is ready in ~0.2 s instead of ~1.5 s (spaCy's import);
-# a module that is missing is skipped.
+# a module that is missing is skipped. Not pdfplumber (with pdfminer ~25 MB resident in every process): it
+# only reads the rare table page pdftables does not model, and is imported by the worker that meets one.
 PRELOAD = ["pipeline.ingest.auto", "pipeline.ingest.pdf", "pipeline.ingest.docx", "pipeline.ingest.html",
-           "pipeline.ingest.text", "pipeline.ingest.ocr", "pypdfium2", "pdfplumber", "docx", "lxml.etree",
+           "pipeline.ingest.text", "pipeline.ingest.ocr", "pypdfium2", "docx", "lxml.etree",
            "extractors", "spacy"]
 # Test-only hooks, read by the parent at the start of a run and passed with each task. HANG: a worker given
 # a file whose name ends with this suffix sleeps for an hour. CRASH: "suffix[:how],..." where how is segv
@@ -153,8 +154,8 @@ def read_and_extract(path: str | Path, max_pages: int = MAX_PAGES, max_bytes: in
 
 
 def _warm_up() -> None:
-    """Import every parser and load the extractors' rules and spaCy pipeline (lru_cached): once per process."""
-    import pdfplumber  # noqa: F401
+    """Import every parser and load the extractors' rules and spaCy pipeline (lru_cached): once per process.
+    pdfplumber is left out: it is the fallback for table pages pdftables does not model (pdf._table_pages)."""
     import pypdfium2  # noqa: F401
     from .ingest import docx, html, pdf, text  # noqa: F401
     extract_file("warm-up.txt", b"Minutes\n\nRESOLVED: That the minutes of the last meeting be approved.\n"

@@ -266,7 +266,8 @@ def ingest(paths: list[Path], db: Path, workers: int, extra: list[str] = ()) -> 
 # --------------------------------------------------------------------------- profile
 
 STAGES = [  # (label, file suffix, function): cumulative time of these functions, summed
-    ("PDF tables: pdfplumber (_table_pages)", "pipeline/ingest/pdf.py", "_table_pages"),
+    ("PDF tables: pypdfium2 (pdftables.read_page)", "pipeline/ingest/pdftables.py", "read_page"),
+    ("PDF tables: pdfplumber fallback (_table_pages)", "pipeline/ingest/pdf.py", "_table_pages"),
     ("PDF table test (may_hold_table)", "pipeline/ingest/pdf.py", "may_hold_table"),
     ("PDF OCR test (ocr.wants_ocr)", "pipeline/ingest/ocr.py", "wants_ocr"),
     ("PDF reading, all of pdf.ingest", "pipeline/ingest/pdf.py", "ingest"),

@@ -26,6 +26,7 @@ import shutil
 import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..document import Document, normalise
 
@@ -145,27 +146,36 @@ class Quality:
         return self.lower_known / self.lower if self.lower else 1.0
 
 
+@lru_cache(maxsize=1 << 16)
+def _token_facts(tok: str) -> tuple:
+    """What quality() needs of one token, worked out once per distinct token (a page repeats most of its words):
+    (length, ok, holds a letter, frequent word's length or 0, the lowercase word to count or None)."""
+    core = tok.strip(_STRIP)
+    low = core.lower()
+    alpha = any(c.isalpha() for c in low)
+    return (len(tok), _token_ok(tok), alpha, len(low) if alpha and low in _COMMON else 0,
+            core if len(core) >= 2 and _LOWER.match(core) else None)
+
+
 def quality(text: str) -> Quality:
     q = Quality(0, 0, 0, 0)
     lower: Counter = Counter()
     for tok in normalise(text).split():
-        q.chars += len(tok)
-        ok = _token_ok(tok)
+        n, ok, alpha, known, low = _token_facts(tok)
+        q.chars += n
         if ok is None:
             continue
         q.tokens += 1
         if ok:
             q.good += 1
-            q.good_chars += len(tok)
-        core = tok.strip(_STRIP).lower()
-        if any(c.isalpha() for c in core):
+            q.good_chars += n
+        if alpha:
             q.words += 1
-            if core in _COMMON:
+            if known:
                 q.known += 1
-                q.known_chars += len(core)
-            raw = tok.strip(_STRIP)
-            if len(raw) >= 2 and _LOWER.match(raw):
-                lower[raw] += 1
+                q.known_chars += known
+            if low is not None:
+                lower[low] += 1
     # a word repeated down a table column ("aye", "x", "ongoing") counts at most LOWER_CAP times
     q.lower = sum(min(n, LOWER_CAP) for n in lower.values())
     q.lower_known = sum(min(n, LOWER_CAP) for w, n in lower.items() if w in _COMMON)

@@ -1,16 +1,24 @@
-"""PDF: pypdfium2 reads every page's text; pdfplumber is called only for pages that may hold a table.
+"""PDF: pypdfium2 reads every page's text, and the ruled tables too; pdfplumber is the fallback for tables.
 
 Measured on the 13 text PDFs of corpus-dev (README, "PDF reading"): pypdfium2 is ~50x faster than
-pdfplumber, but it reads a ruled table row by row of *words*, interleaving the cells. Ruled tables
+pdfplumber, but its text reads a ruled table row by row of *words*, interleaving the cells. Ruled tables
 are drawn with path objects, so a page whose path segments do not cross as a grid cannot hold one and
-never pays for pdfplumber (`may_hold_table`).
+costs nothing more (`may_hold_table`). A page that may hold one is read by pdftables.py: pdfplumber's
+table finder and text layout, step by step, on the edges and characters PDFium has already parsed (the
+same text on every table page of corpus/ and corpus-dev/, ~10 ms instead of ~100 ms). Only pages it does
+not model (rotated, or with more paths than GRID_MAX_SEGMENTS) are re-opened with pdfplumber (`_table_pages`);
+MINUTEBOOK_PDF_TABLES=pdfplumber sends every candidate page there, to check one against the other.
 """
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 
+from . import pdftables
 from ..document import Document
+
+TABLES_ENV = "MINUTEBOOK_PDF_TABLES"   # "pdfplumber": read every table page with pdfplumber (a check)
 
 HEADER_ZONE = 3      # lines at the top and bottom of a page that may be running heads/feet
 PAGE_NUMBER = re.compile(r"^(page\s*)?[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(\s*(of|/)\s*\d{1,4})?$", re.I)
@@ -32,15 +40,22 @@ def ingest(data: bytes, *, path: str, sha256: str, max_pages: int = 2000) -> Doc
             raise IngestError("PDF has no pages")
         if n > max_pages:
             raise IngestError(f"PDF has {n} pages, over the limit of {max_pages}")
-        pages, table_pages, scan_pages = [], [], []
+        pages, table_pages, scan_pages, tables = [], [], [], {}
+        plumber_only = os.environ.get(TABLES_ENV) == "pdfplumber"
         for i in range(n):
             page = pdf[i]
-            text = page.get_textpage().get_text_range()
+            textpage = page.get_textpage()
+            text = textpage.get_text_range()
             pages.append(text)
             if ocr.wants_ocr(text, page):  # no usable text layer: this page alone goes to OCR
                 scan_pages.append(i)
             elif text.strip() and may_hold_table(page):
-                table_pages.append(i)
+                read = pdftables.FALLBACK if plumber_only else _pdfium_tables(page, textpage)
+                if read is pdftables.FALLBACK:
+                    table_pages.append(i)   # a page pdftables does not model: pdfplumber reads it below
+                elif read is not None:
+                    tables[i] = read
+            textpage.close()
             page.close()
         scanned = ocr.pdf_pages(pdf, scan_pages, pages) if scan_pages else None
     except pdfium.PdfiumError as exc:  # a damaged page object or content stream
@@ -49,11 +64,11 @@ def ingest(data: bytes, *, path: str, sha256: str, max_pages: int = 2000) -> Doc
         pdf.close()
     if table_pages:
         try:
-            tables = _table_pages(data, table_pages)
+            tables.update(_table_pages(data, table_pages))
         except Exception:  # noqa: BLE001 - pdfminer is stricter than PDFium on damaged files and raises
-            tables = {}    # anything; PDFium's text of those pages stands (cells in reading order)
-        for i, text in tables.items():
-            pages[i] = text
+            pass           # anything; PDFium's text of those pages stands (cells in reading order)
+    for i, text in tables.items():
+        pages[i] = text
     for i, read in (scanned.texts.items() if scanned else ()):
         pages[i] = read.text
     pages = [HYPHEN_BREAK.sub("", t) for t in strip_running_lines([t.replace("\r\n", "\n") for t in pages])]
@@ -180,6 +195,14 @@ def _snap_join(edges: list[tuple[float, float, float]]) -> list[tuple[float, flo
         last = e[0]
     flush()
     return out
+
+
+def _pdfium_tables(page, textpage):
+    """pdftables.read_page, with any error on a damaged page sent to the pdfplumber fallback."""
+    try:
+        return pdftables.read_page(page, textpage)
+    except Exception:  # noqa: BLE001 - a damaged object: let pdfplumber (or PDFium's plain text) have it
+        return pdftables.FALLBACK
 
 
 def _table_pages(data: bytes, indices: list[int]) -> dict[int, str]:
