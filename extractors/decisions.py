@@ -44,6 +44,7 @@ def _rules():
         "skip": _compile(fields["skip"]),
         "owner_task": [(a, re.compile(a["pattern"].replace("{OWNER}", _owners(actions["owner_unit"]))))
                        for a in actions["owner_task"]],
+        "agreed_task": re.compile(actions["agreed_task"].replace("{OWNER}", _owners(actions["owner_unit"]))),
         "task_verbs": set(actions["task_verbs"]),
         "strong_owner": re.compile(actions["strong_owner"]),
         "owner_only": re.compile(actions["owner_only_line"], re.I),
@@ -168,8 +169,22 @@ class Extractor:
         return bool(STOP.match(self.text[p.start:p.end]))
 
     def is_skip(self, p: Para) -> bool:
-        t = self.ptext(p)
-        return any(rx.match(t) for rx in self.r["skip"])
+        return self.is_skip_text(self.ptext(p))
+
+    def is_skip_text(self, t: str) -> bool:
+        """A mover/seconder line: names who moved, not what."""
+        return any(rx.match(t.strip()) for rx in self.r["skip"])
+
+    def mover_line(self, para_index: int, sentence: str) -> None:
+        """"MOVED and SECONDED" then "THAT the agenda be adopted." then "CARRIED": the motion is the next paragraph."""
+        k = para_index + 1
+        if k >= len(self.paras) or k in self.used or not self.r["motion_text"].match(self.ptext(self.paras[k])):
+            return
+        q = self.paras[k]
+        it = self.emit("resolution", q.body_start, q.end, q.label, "sentence:mover_line:next")
+        if it:
+            self.used.add(k)
+            it.outcome = decide_outcome(it.text, self.motion_result(k + 1), None)
 
     def emit(self, kind, start, end, label, rule, outcome=None, owner=None) -> Item | None:
         start, end = _trim(self.text, start, end)
@@ -247,6 +262,7 @@ class Extractor:
         if opener:
             k, lead = j, None
             while k < len(self.paras) and self.is_skip(self.paras[k]):
+                self.used.add(k)  # mover and seconder lines belong to this decision
                 k += 1
             if rest == "" and k < len(self.paras) and self.ptext(self.paras[k]).rstrip().endswith(":") \
                     and not self.paras[k].label and not self.is_stop(self.paras[k]):
@@ -473,9 +489,17 @@ class Extractor:
                 continue
             if matches and self.consent_items(s_text, para_index, s1):
                 continue
+            if matches and self.is_skip_text(s_text):
+                self.mover_line(para_index, s_text)  # "MOVED and SECONDED" / "Moved: Cr Tran Seconded: Cr Szabo"
+                continue
             if matches:
                 name = nlp.vocab.strings[matches[0]]
                 rule = meta[name]
+                agreed = self.r["agreed_task"].match(s_text.strip())
+                if rule["kind"] == "resolution" and agreed and not self.r["body_owner"].match(agreed.group("owner")) \
+                        and self.r["strong_owner"].match(agreed.group("owner").strip()):
+                    self.emit("action", s0, s1, label, "sentence:agreed_task", owner=agreed.group("owner"))
+                    continue
                 if self.proposal and rule["kind"] == "resolution" and not rule.get("in_proposal"):
                     continue  # a report's "it was agreed" tells what happened elsewhere
                 if rule["kind"] != "resolution":
