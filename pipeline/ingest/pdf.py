@@ -111,7 +111,7 @@ def may_hold_table(page) -> bool:
                     h.append((y0, min(x0, x1), max(x0, x1)))
                 else:  # vertical, or slanted (pdfplumber files a lone slanted line as a vertical edge)
                     v.append((min(x0, x1), min(y0, y1), max(y0, y1)))
-    except OverflowError:
+    except pdftables.Fallback:  # too many segments
         return True
     rows, cols = _snap_join(h), _snap_join(v)
     if len(rows) < 3 or len(cols) < 3:
@@ -126,46 +126,20 @@ def may_hold_table(page) -> bool:
 
 def _polylines(page):
     """Every path of the page as lists of page-space points (closed subpaths end at their start)."""
-    import ctypes
     import pypdfium2.raw as raw
-    fm, x, y = raw.FS_MATRIX(), ctypes.c_float(), ctypes.c_float()
-    budget = [GRID_MAX_SEGMENTS]
-
-    def walk(parent, count, get, m0, depth):
-        for i in range(count(parent)):
-            obj = get(parent, i)
-            kind = raw.FPDFPageObj_GetType(obj)
-            if kind not in (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM):
-                continue
-            raw.FPDFPageObj_GetMatrix(obj, fm)
-            a, b, c, d, e, f = fm.a, fm.b, fm.c, fm.d, fm.e, fm.f
-            m = (a * m0[0] + b * m0[2], a * m0[1] + b * m0[3], c * m0[0] + d * m0[2], c * m0[1] + d * m0[3],
-                 e * m0[0] + f * m0[2] + m0[4], e * m0[1] + f * m0[3] + m0[5])
-            if kind == raw.FPDF_PAGEOBJ_FORM:
-                if depth < 15:
-                    yield from walk(obj, raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject, m, depth + 1)
-                continue
-            n = raw.FPDFPath_CountSegments(obj)
-            budget[0] -= max(n, 0)
-            if budget[0] < 0:
-                raise OverflowError
-            line, start = [], None
-            for k in range(n):
-                seg = raw.FPDFPath_GetPathSegment(obj, k)
-                raw.FPDFPathSegment_GetPoint(seg, x, y)
-                p = (m[0] * x.value + m[2] * y.value + m[4], m[1] * x.value + m[3] * y.value + m[5])
-                if raw.FPDFPathSegment_GetType(seg) == raw.FPDF_SEGMENT_MOVETO:
-                    if len(line) > 1:
-                        yield line
-                    line, start = [p], p
-                else:
-                    line.append(p)
-                if start is not None and raw.FPDFPathSegment_GetClose(seg):
-                    line.append(start)
-            if len(line) > 1:
-                yield line
-
-    yield from walk(page.raw, raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, (1, 0, 0, 1, 0, 0), 0)
+    for _, segments in pdftables.path_objects(page, GRID_MAX_SEGMENTS):
+        line, start = [], None
+        for kind, p, close in segments:
+            if kind == raw.FPDF_SEGMENT_MOVETO:
+                if len(line) > 1:
+                    yield line
+                line, start = [p], p
+            else:
+                line.append(p)
+            if start is not None and close:
+                line.append(start)
+        if len(line) > 1:
+            yield line
 
 
 def _snap_join(edges: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:

@@ -48,27 +48,28 @@ FALLBACK = object()
 
 # --------------------------------------------------------------------------- edges from path objects
 
-def _subpaths(page, height: float):
-    """(shape, points) of every subpath on the page, as pdfminer's paint_path sees them: shape letters
-    m/l/c/h, one point per operator (a curve's end point; "h" repeats the start), top-down coordinates."""
+def path_objects(page, max_segments: int, text: bool = False):
+    """(matrix, segments) of every path object on the page, and (matrix, None) of every text object if
+    `text`: form XObjects walked through (15 deep), their matrices composed, so that the grid test of
+    pdf.py and the edges here see the same page space; segments are (type, (x, y), close), bottom-up.
+    Raises Fallback past `max_segments` path segments, so that a map or chart costs its reader nothing."""
     import pypdfium2.raw as raw
     fm, x, y = raw.FS_MATRIX(), ctypes.c_float(), ctypes.c_float()
-    budget = [MAX_SEGMENTS]
+    kinds = (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM) + ((raw.FPDF_PAGEOBJ_TEXT,) if text else ())
+    budget = [max_segments]
 
     def walk(parent, count, get, m0, depth):
         for i in range(count(parent)):
             obj = get(parent, i)
             kind = raw.FPDFPageObj_GetType(obj)
-            if kind not in (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM, raw.FPDF_PAGEOBJ_TEXT):
+            if kind not in kinds:
                 continue
             raw.FPDFPageObj_GetMatrix(obj, fm)
             a, b, c, d, e, f = fm.a, fm.b, fm.c, fm.d, fm.e, fm.f
             m = (a * m0[0] + b * m0[2], a * m0[1] + b * m0[3], c * m0[0] + d * m0[2], c * m0[1] + d * m0[3],
                  e * m0[0] + f * m0[2] + m0[4], e * m0[1] + f * m0[3] + m0[5])
             if kind == raw.FPDF_PAGEOBJ_TEXT:
-                # pdfminer's "upright": a*d > 0 and b*c <= 0; other text is grouped apart by pdfplumber
-                if not (m[0] * m[3] > 0 and m[1] * m[2] <= 0):
-                    raise Fallback("rotated text")
+                yield m, None
                 continue
             if kind == raw.FPDF_PAGEOBJ_FORM:
                 if depth < 15:
@@ -78,31 +79,48 @@ def _subpaths(page, height: float):
             budget[0] -= max(n, 0)
             if budget[0] < 0:
                 raise Fallback("too many path segments")
-            shape, pts, start, bez = "", [], None, 0
+            segments = []
             for k in range(n):
                 seg = raw.FPDFPath_GetPathSegment(obj, k)
                 raw.FPDFPathSegment_GetPoint(seg, x, y)
-                p = (m[0] * x.value + m[2] * y.value + m[4], height - (m[1] * x.value + m[3] * y.value + m[5]))
-                kind_seg = raw.FPDFPathSegment_GetType(seg)
-                if kind_seg == raw.FPDF_SEGMENT_MOVETO:
-                    if len(shape) > 1:
-                        yield shape, pts
-                    shape, pts, start, bez = "m", [p], p, 0
-                elif kind_seg == raw.FPDF_SEGMENT_BEZIERTO:
-                    bez += 1
-                    if bez % 3 == 0:  # PDFium lists a curve's two control points before its end point
-                        shape += "c"
-                        pts.append(p)
-                else:
-                    shape += "l"
-                    pts.append(p)
-                if start is not None and raw.FPDFPathSegment_GetClose(seg) and (bez % 3 == 0):
-                    shape += "h"
-                    pts.append(start)
-            if len(shape) > 1:
-                yield shape, pts
+                segments.append((raw.FPDFPathSegment_GetType(seg),
+                                 (m[0] * x.value + m[2] * y.value + m[4], m[1] * x.value + m[3] * y.value + m[5]),
+                                 raw.FPDFPathSegment_GetClose(seg)))
+            yield m, segments
 
     yield from walk(page.raw, raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, (1, 0, 0, 1, 0, 0), 0)
+
+
+def _subpaths(page, height: float):
+    """(shape, points) of every subpath on the page, as pdfminer's paint_path sees them: shape letters
+    m/l/c/h, one point per operator (a curve's end point; "h" repeats the start), top-down coordinates."""
+    import pypdfium2.raw as raw
+    for m, segments in path_objects(page, MAX_SEGMENTS, text=True):
+        if segments is None:
+            # pdfminer's "upright": a*d > 0 and b*c <= 0; other text is grouped apart by pdfplumber
+            if not (m[0] * m[3] > 0 and m[1] * m[2] <= 0):
+                raise Fallback("rotated text")
+            continue
+        shape, pts, start, bez = "", [], None, 0
+        for kind, (px, py), close in segments:
+            p = (px, height - py)
+            if kind == raw.FPDF_SEGMENT_MOVETO:
+                if len(shape) > 1:
+                    yield shape, pts
+                shape, pts, start, bez = "m", [p], p, 0
+            elif kind == raw.FPDF_SEGMENT_BEZIERTO:
+                bez += 1
+                if bez % 3 == 0:  # PDFium lists a curve's two control points before its end point
+                    shape += "c"
+                    pts.append(p)
+            else:
+                shape += "l"
+                pts.append(p)
+            if start is not None and close and (bez % 3 == 0):
+                shape += "h"
+                pts.append(start)
+        if len(shape) > 1:
+            yield shape, pts
 
 
 def page_edges(page, height: float) -> tuple[list, list]:
