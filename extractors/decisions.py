@@ -41,6 +41,7 @@ def _rules():
     outcomes = load("outcomes")
     return {
         "stems": stems,
+        "list_is_objects": re.compile(load("stems")["list_is_objects"], re.I),
         "skip": _compile(fields["skip"]),
         "owner_task": [(a, re.compile(a["pattern"].replace("{OWNER}", _owners(actions["owner_unit"]))))
                        for a in actions["owner_task"]],
@@ -181,10 +182,15 @@ class Extractor:
         if k >= len(self.paras) or k in self.used or not self.r["motion_text"].match(self.ptext(self.paras[k])):
             return
         q = self.paras[k]
-        it = self.emit("resolution", q.body_start, q.end, q.label, "sentence:mover_line:next")
-        if it:
-            self.used.add(k)
-            it.outcome = decide_outcome(it.text, self.motion_result(k + 1), None)
+        self.used.add(k)
+        subs, nxt = self.collect_list(k + 1) if self.ptext(q).rstrip().endswith(":") else ([], k + 1)
+        if subs and not self.r["list_is_objects"].search(self.ptext(q)):  # "THAT the Board: 1. award … 2. authorize …"
+            made = [self.emit("resolution", sp.body_start, e, sp.label, "sentence:mover_line:list") for sp, e in subs]
+        else:
+            made = [self.emit("resolution", q.body_start, subs[-1][1] if subs else q.end, q.label, "sentence:mover_line:next")]
+        result = self.motion_result(nxt)
+        for it in filter(None, made):
+            it.outcome = decide_outcome(it.text, result, None)
 
     def emit(self, kind, start, end, label, rule, outcome=None, owner=None) -> Item | None:
         start, end = _trim(self.text, start, end)
@@ -273,7 +279,7 @@ class Extractor:
                 k += 1  # "That Council:" on its own line after the number and mover lines
             subs, j2 = self.collect_list(k)
             own = rest or (lead and self.ptext(lead)) or ""
-            absorbs = stem.get("absorbs_list") or (stem.get("absorbs_list_if") and re.search(stem["absorbs_list_if"], own, re.I))
+            absorbs = stem.get("absorbs_list") or self.r["list_is_objects"].search(own)
             if subs and absorbs and own:  # "… refuse the application for the following reasons: (a) … (b) …" is one
                 it = self.emit(kind, rest_start if rest else lead.body_start, subs[-1][1], p.label, rule)
                 made += [it] if it else []
@@ -466,6 +472,7 @@ class Extractor:
                 spans.append([sent.start_char, sent.end_char])
         # one Matcher pass over the paragraph; each sentence takes the matches that lie inside it
         found = [(doc[i].idx, doc[j - 1].idx + len(doc[j - 1]), mid) for mid, i, j in matcher(doc)]
+        ends = {mid: y for x, y, mid in reversed(found)}  # where each pattern's first match ends
         for a, b in spans:
             s_text = body[a:b]
             if len(s_text.strip()) < 8:
@@ -529,7 +536,8 @@ class Extractor:
                 # "JB to circulate the draft once approved": a task that mentions approval, not a decision
                 passive_task = owner and name == "passive_approved" and not self.r["passive_exempt"].search(s_text)
                 if not passive_task:
-                    it = self.emit("resolution", s0, s1, label, "sentence:" + name)
+                    first = start + ends[matches[0]] if rule.get("text_after_match") else s0
+                    it = self.emit("resolution", first, s1, label, "sentence:" + name)
                     if it:
                         it.outcome = rule.get("outcome") if rule.get("outcome") else None
                         explicit = leading_outcome(it.text)

@@ -36,7 +36,8 @@ def meeting_date(text: str) -> dt.date | None:
     head = text[:6000]
     monthfirst = is_us(text)
     heading = [ln for ln in head.split("\n") if ln.strip()][:_F["heading_lines"]]
-    heading = [ln for ln in heading if len(ln.split()) <= 12]  # a heading line is short; prose that far up is not
+    # a heading line is short, or opens with its date ("Wednesday, 25 September 2024, commencing at 3.00pm, …")
+    heading = [ln for ln in heading if len(ln.split()) <= 12 or parse_full_date(" ".join(ln.split()[:5]), monthfirst)]
     skip_next = False
     for line in heading:
         if _HEADING_REJECT.search(line) or skip_next:
