@@ -7,6 +7,7 @@ with spaCy. Every wording lives in rules/; this module only knows the shapes.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 
@@ -17,6 +18,11 @@ from .items import Item
 from .segment import SECTION, STOP, Para, paragraphs
 
 MAX_SPAN = 100_000  # characters of prose handed to spaCy at once
+@lru_cache(maxsize=4096)
+def _words(text: str) -> frozenset:
+    return frozenset(re.findall(r"[a-z]{3,}", text.lower())) - _STOPWORDS
+
+
 _STOPWORDS = {"the", "and", "for", "with", "from", "that", "this", "will", "would", "all", "are", "was", "her", "his", "its", "their"}
 GLUE = re.compile(r"(?:\s*[;,]\s*(?:and|or)?|\s+(?:and|or))\s*$", re.I)
 
@@ -43,7 +49,7 @@ def _rules():
         "stems": stems,
         "list_is_objects": re.compile(load("stems")["list_is_objects"], re.I),
         "skip": _compile(fields["skip"]),
-        "owner_task": [(a, re.compile(a["pattern"].replace("{OWNER}", _owners(actions["owner_unit"]))))
+        "owner_task": [(a, re.compile(a["pattern"].replace("{OWNER}", _owners(actions["owner_unit"]))), re.compile(a["requires"]))
                        for a in actions["owner_task"]],
         "agreed_task": re.compile(actions["agreed_task"].replace("{OWNER}", _owners(actions["owner_unit"]))),
         "task_verbs": set(actions["task_verbs"]),
@@ -78,7 +84,7 @@ def _rules():
         "weak": [(re.compile(p, re.I), o) for p, o in outcomes["weak"]],
         "cell_results": [(re.compile(p, re.I), o) for p, o in outcomes["cell_results"]],
         "status": [(re.compile(p, re.I | re.M), o) for p, o in outcomes["status_fields"]],
-        "distractors": _compile(load("sentences")["distractors"]),
+        "distractor": re.compile("|".join(f"(?:{d})" for d in load("sentences")["distractors"]), re.I),
         "procedural": _compile(load("sentences")["procedural"]),
         "agenda_noise": _compile(load("sentences")["agenda_noise"]),
         "abbrev": re.compile(load("sentences")["abbreviations"]),
@@ -123,14 +129,9 @@ def leading_outcome(text: str, weak: bool = True) -> str | None:
     return None
 
 
-def status_outcome(text: str, pos: int) -> str | None:
-    """The outcome a "Decision status:" field printed before `pos` gives the resolutions after it."""
-    found = None
-    for rx, outcome in _rules()["status"]:
-        for m in rx.finditer(text, 0, pos):
-            if found is None or m.start() > found[0]:
-                found = (m.start(), outcome)
-    return found[1] if found else None
+def status_fields(text: str) -> list[tuple[int, str]]:
+    """Where each "Decision status: Recommendations Approved" field stands, with the outcome it gives."""
+    return sorted((m.start(), outcome) for rx, outcome in _rules()["status"] for m in rx.finditer(text))
 
 
 def decide_outcome(text: str, result: str | None, default: str | None) -> str | None:
@@ -161,6 +162,7 @@ class Extractor:
         self.items: list[Item] = []
         self.used: set[int] = set()
         self.r = _rules()
+        self._sections = self._headings = None  # built on first use
 
     # -- helpers -------------------------------------------------------------------------------
     def ptext(self, p: Para) -> str:
@@ -473,7 +475,7 @@ class Extractor:
         # one Matcher pass over the paragraph; each sentence takes the matches that lie inside it
         found = [(doc[i].idx, doc[j - 1].idx + len(doc[j - 1]), mid) for mid, i, j in matcher(doc)]
         ends = {mid: y for x, y, mid in reversed(found)}  # where each pattern's first match ends
-        for a, b in spans:
+        for k, (a, b) in enumerate(spans):
             s_text = body[a:b]
             if len(s_text.strip()) < 8:
                 continue
@@ -481,16 +483,19 @@ class Extractor:
             s1 = start + b
             if len(s_text) < 160 and self.absorb_result(s_text, s0):
                 continue
-            k = spans.index([a, b])
             if k and self.r["anaphora"].match(s_text) \
                     and not any(start + spans[k - 1][0] <= it.start < start + a for it in self.items):
                 a = spans[k - 1][0]  # "All agreed this was a true record": "this" is the sentence before
                 s_text, s0 = body[a:b], start + a
-            if any(rx.search(s_text) for rx in self.r["distractors"]):
-                continue
             matches = [mid for x, y, mid in found if a <= x and y <= b
                        and not (nlp.vocab.strings[mid] in self.r["not_if"] and self.r["not_if"][nlp.vocab.strings[mid]].search(s_text))]
-            owner = self.task_owner(s_text)
+            owner, later = self.task_owner(s_text), None
+            if not matches and not owner:
+                later = self.later_task(s_text)
+                if not later:
+                    continue  # most sentences: nothing to take, so no distractor to check
+            if self.r["distractor"].search(s_text):
+                continue
             if matches and self.r["motion_tail"].match(s_text.strip()):
                 self.motion_tail(para_index, s_text)
                 continue
@@ -548,9 +553,7 @@ class Extractor:
                             it.outcome = self.result_after(s1, para_index) or (
                                 "carried" if self.r["motion_passed"].search(s_text) else None)
                     continue
-            # "…as soon as possible, Councillor Healey to order Scalpings." – a task in a later clause
-            later = next(((m, o) for m in re.finditer(r"[,;]\s+(?=[A-Z])", s_text)
-                          for o in [self.task_owner(s_text[m.end():])] if o), None)
+            later = later or self.later_task(s_text)
             if later:  # the first clause is a task of its own only if it names its own owner
                 owner = self.task_owner(s_text[:later[0].start()])
             if owner:
@@ -559,6 +562,11 @@ class Extractor:
                 self.emit("action", s0, s0 + end, label, "sentence:owner_task", owner=owner)
             if later:
                 self.emit("action", s0 + later[0].end(), s1, label, "clause:owner_task", owner=later[1])
+
+    def later_task(self, sentence: str):
+        """"…as soon as possible, Councillor Healey to order Scalpings.": (clause match, owner) of a task in a later clause."""
+        return next(((m, o) for m in re.finditer(r"[,;]\s+(?=[A-Z])", sentence)
+                     for o in [self.task_owner(sentence[m.end():])] if o), None)
 
     def consent_items(self, sentence: str, para_index: int, end: int) -> bool:
         """"Motion … to approve Consent Agenda Items 7.A through 7.C": one resolution per listed item."""
@@ -626,8 +634,8 @@ class Extractor:
 
     def task_owner(self, sentence: str) -> str | None:
         s = sentence.strip()
-        for spec, rx in self.r["owner_task"]:
-            m = rx.match(s)
+        for spec, rx, needs in self.r["owner_task"]:
+            m = needs.search(s) and rx.match(s)
             if m:
                 owner = m.group("owner").strip()
                 if (owner in self.r["not_owner"] or owner.split()[0] in self.r["not_owner"]) \
@@ -696,6 +704,7 @@ class Extractor:
         self.owner_lines()
         self.items.sort(key=lambda it: it.start)
         self.items = [it for it in self.items if not self.superseded(it) and not self.logged_again(it)]
+        statuses = status_fields(self.text)
         for it in self.items:
             if it.kind == "action" and not it.owner:
                 it.owner = self.task_owner(it.text)
@@ -703,7 +712,8 @@ class Extractor:
                 it.owner = self.delegate(it.text)  # an agenda's "Authorize the Commissioner to …" proposes, delegates nothing yet
             if it.kind == "resolution" and leading_outcome(it.text, weak=False) is None \
                     and (it.outcome in (None, "approved") or leading_outcome(it.text) == it.outcome):
-                it.outcome = status_outcome(self.text, it.start) or it.outcome  # the page's recorded status
+                before = [o for at, o in statuses if at < it.start]
+                it.outcome = before[-1] if before else it.outcome  # the page's recorded status
             if it.owner in self.r["pronouns"]:
                 it.owner = self.antecedent(it.start) or it.owner
             if it.owner:
@@ -716,13 +726,12 @@ class Extractor:
         """An action-log row repeating an action minuted above it: the minuted one takes the log's owner and due."""
         if item.rule != "table:action_log":
             return False
-        words = lambda t: set(re.findall(r"[a-z]{3,}", t.lower())) - _STOPWORDS  # noqa: E731
-        mine = words(item.text)
+        mine = _words(item.text)
         for it in self.items:
             if it.start >= item.start:
                 return False
             if it.kind == "action" and it.rule != "table:action_log":
-                shared = mine & words(it.text)
+                shared = mine & _words(it.text)
                 if len(shared) >= self.r["merge_min"] and 2 * len(shared) >= len(mine):
                     it.owner = item.owner or it.owner
                     it.due_text = item.due_text or it.due_text
@@ -734,21 +743,24 @@ class Extractor:
         stem = next((st for st, _ in self.r["stems"] if "stem:" + st["name"] == item.rule), None)
         if not stem or not stem.get("yields_to"):
             return False
-        nxt = next((p.start for p in self.paras if p.start > item.end and p.family in ("number_dot", "dotted_number")),
-                   len(self.text))
+        if self._headings is None:
+            self._headings = [p.start for p in self.paras if p.family in ("number_dot", "dotted_number")]
+        k = bisect.bisect_right(self._headings, item.end)
+        nxt = self._headings[k] if k < len(self._headings) else len(self.text)
         return any(item.end <= it.start < nxt and it.rule.split(":")[1] in stem["yields_to"] for it in self.items)
 
     def section_label(self, pos: int) -> str | None:
         """An unsplit decision in a minute's prose takes the minute's number ("21.01.03 Minutes" above it)."""
-        best = None
-        for p in self.paras:
-            if p.start > pos:
-                break
-            t = self.text[p.start:p.end]
-            if p.label and p.family in ("dotted_number", "number_dot") and len(t) < 120 \
-                    and not re.search(r"[.;:,]$", t.rstrip()) and SECTION.match(t):
-                best = p.label.rstrip(".") if p.family == "dotted_number" and p.label.count(".") > 1 else p.label
-        return best
+        if self._sections is None:
+            self._sections = []
+            for p in self.paras:
+                t = self.text[p.start:p.end]
+                if p.label and p.family in ("dotted_number", "number_dot") and len(t) < 120 \
+                        and not re.search(r"[.;:,]$", t.rstrip()) and SECTION.match(t):
+                    label = p.label.rstrip(".") if p.family == "dotted_number" and p.label.count(".") > 1 else p.label
+                    self._sections.append((p.start, label))
+        k = bisect.bisect_right(self._sections, (pos, chr(0x10FFFF)))
+        return self._sections[k - 1][1] if k else None
 
     def delegate(self, text: str) -> str | None:
         """A resolution that delegates to or authorises an officer is owned by that officer."""
