@@ -17,6 +17,17 @@ def test_similarity_is_symmetric_and_normalised():
     assert similarity("Note the report", "Approve the budget of £5m") < 0.6
 
 
+def test_every_seed_is_perfect():
+    """Issue 3's bar for the five seed papers: every item found, nothing extra, every outcome, due and meeting date right."""
+    for doc, gold in find_pairs(CORPUS / "seeds"):
+        s = score_one(doc, gold)
+        assert (s.fp, s.fn) == (0, 0), (doc.name, s.misses, s.extras)
+        for field in ("outcome", "due"):
+            ok, n = s.fields[field]
+            assert ok == n, (doc.name, field, ok, n)
+        assert s.meeting_date, doc.name
+
+
 def test_corpus_f1_floor():
     t = total(evaluate([CORPUS]))
     assert t.tp > 400
