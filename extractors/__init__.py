@@ -60,7 +60,7 @@ def extract(document) -> Extraction:
     md = meeting_date(text)
     us = is_us(text)
     agenda = is_agenda(text)
-    items = dedupe(find_items(text, proposal=agenda))
+    items = dedupe(find_items(text, proposal=agenda, meeting=md))
     if _INFO_ONLY.search(text[:1500]):
         # a paper that says it asks for no decision: its "asked to" lines are requests, not recommendations
         items = [it for it in items if it.kind != "recommendation"]

@@ -13,14 +13,15 @@ from functools import lru_cache
 
 from rules import load
 
-from .dates import DATE_RE
+from .dates import DATE_RE, interpret
 from .items import Item
 from .segment import SECTION, STOP, Para, paragraphs
 
 MAX_SPAN = 100_000  # characters of prose handed to spaCy at once
 @lru_cache(maxsize=4096)
 def _words(text: str) -> frozenset:
-    return frozenset(re.findall(r"[a-z]{3,}", text.lower())) - _STOPWORDS
+    """Content words cut to four letters, a stem good enough to see "Written response" in "will respond in writing"."""
+    return frozenset(w[:4] for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in _STOPWORDS)
 
 
 _STOPWORDS = {"the", "and", "for", "with", "from", "that", "this", "will", "would", "all", "are", "was", "her", "his", "its", "their"}
@@ -51,6 +52,8 @@ def _rules():
         "skip": _compile(fields["skip"]),
         "owner_task": [(a, re.compile(a["pattern"].replace("{OWNER}", _owners(actions["owner_unit"]))), re.compile(a["requires"]))
                        for a in actions["owner_task"]],
+        "trailing_tag": re.compile(actions["trailing_owner_tag"]),
+        "clause_directed": re.compile(actions["clause_directed"]),
         "agreed_task": re.compile(actions["agreed_task"].replace("{OWNER}", _owners(actions["owner_unit"]))),
         "task_verbs": set(actions["task_verbs"]),
         "strong_owner": re.compile(actions["strong_owner"]),
@@ -155,8 +158,9 @@ def _compatible(family: str, label: str, prev_family: str, prev_label: str | Non
 
 
 class Extractor:
-    def __init__(self, text: str, proposal: bool = False):
+    def __init__(self, text: str, proposal: bool = False, meeting=None):
         self.text = text
+        self.meeting = meeting  # the meeting's date, to tell this meeting's actions from earlier ones in a log
         self.proposal = proposal  # an agenda or report: it proposes, its narrative tells the past
         self.paras = paragraphs(text)
         self.items: list[Item] = []
@@ -373,7 +377,7 @@ class Extractor:
         h = self.r["headers"]
         col = {}
         for k, cell in enumerate(header):
-            for role in ("task", "owner", "due", "status"):
+            for role in ("task", "owner", "due", "status", "raised"):
                 if role not in col and cell in h[role]:
                     col[role] = k
         if "task" not in col or not ({"owner", "due"} & set(col)):
@@ -398,6 +402,11 @@ class Extractor:
             status_k = col.get("status", -1) + shift
             if "status" in col and status_k < len(cells) and self.r["done_status"].match(cells[status_k][2].strip()):
                 continue  # an earlier action, reported done
+            raised_k = col.get("raised", -1) + shift
+            if "raised" in col and raised_k < len(cells) and self.raised_earlier(cells[raised_k][2].strip(), row.start):
+                continue
+            if task.strip().lower().rstrip(":") in h["task"]:
+                continue  # the header row again, after a page break
             if "owner" not in col and "due" in col:
                 # a What/When timeline: an empty When cell is merged with the one above, and a dateless
                 # cell that printed as the last line of such a merged cell ("9th May / Board") is its spill
@@ -487,6 +496,10 @@ class Extractor:
                     and not any(start + spans[k - 1][0] <= it.start < start + a for it in self.items):
                 a = spans[k - 1][0]  # "All agreed this was a true record": "this" is the sentence before
                 s_text, s0 = body[a:b], start + a
+            tag = self.r["trailing_tag"].search(s_text)
+            if tag:  # "… to be completed by end of Q1 2025 - Action: HP."
+                self.emit("action", s0, s0 + tag.start(), label, "sentence:owner_tag", owner=tag.group("owner"))
+                continue
             matches = [mid for x, y, mid in found if a <= x and y <= b
                        and not (nlp.vocab.strings[mid] in self.r["not_if"] and self.r["not_if"][nlp.vocab.strings[mid]].search(s_text))]
             owner, later = self.task_owner(s_text), None
@@ -508,10 +521,17 @@ class Extractor:
                 name = nlp.vocab.strings[matches[0]]
                 rule = meta[name]
                 agreed = self.r["agreed_task"].match(s_text.strip())
-                if rule["kind"] == "resolution" and agreed and not self.r["body_owner"].match(agreed.group("owner")) \
-                        and self.r["strong_owner"].match(agreed.group("owner").strip()):
-                    self.emit("action", s0, s1, label, "sentence:agreed_task", owner=agreed.group("owner"))
+                agreed = agreed.group("owner").strip() if agreed else (owner if name == "subject_agreed" else None)
+                if rule["kind"] == "resolution" and agreed and not self.r["body_owner"].match(agreed) \
+                        and self.r["strong_owner"].match(agreed):
+                    # "It was agreed that DR would ask …", "The Chief Executive agreed to circulate …": an officer's task
+                    self.emit("action", s0, s1, label, "sentence:agreed_task", owner=agreed)
                     continue
+                ask = self.r["clause_directed"].search(s_text) if rule["kind"] == "resolution" else None
+                if ask and self.task_owner(s_text[ask.end():]):
+                    # "The Board did not approve X, and asked the CFO to bring …": a decision, then a task
+                    self.emit("action", s0 + ask.end(), s1, label, "clause:directed", owner=self.task_owner(s_text[ask.end():]))
+                    s1, s_text = s0 + ask.start(), s_text[:ask.start()]
                 if self.proposal and rule["kind"] == "resolution" and not rule.get("in_proposal"):
                     continue  # a report's "it was agreed" tells what happened elsewhere
                 if rule["kind"] != "resolution":
@@ -722,6 +742,17 @@ class Extractor:
                 it.label = self.section_label(it.start)
         return self.items
 
+    def raised_earlier(self, cell: str, table_at: int) -> bool:
+        """A log row raised at an earlier meeting: dated before this one, or citing a minute these minutes don't print."""
+        m = DATE_RE.search(cell)
+        if m and self.meeting:
+            d = interpret(m, self.meeting)
+            if d.precision == "day" and d.value < self.meeting.isoformat():
+                return True
+        if re.search(r"\d", cell) and not m:
+            return cell not in self.text[:table_at]
+        return False
+
     def logged_again(self, item: Item) -> bool:
         """An action-log row repeating an action minuted above it: the minuted one takes the log's owner and due."""
         if item.rule != "table:action_log":
@@ -779,5 +810,5 @@ class Extractor:
         return names[-1] if names else None
 
 
-def find_items(text: str, proposal: bool = False) -> list[Item]:
-    return Extractor(text, proposal).run()
+def find_items(text: str, proposal: bool = False, meeting=None) -> list[Item]:
+    return Extractor(text, proposal, meeting).run()

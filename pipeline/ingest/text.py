@@ -75,9 +75,12 @@ def fixed_width_tables(text: str) -> str:
     return "\n".join(lines)
 
 
+_MD_QUOTE = re.compile(r"^[ \t]{0,3}(?:>[ \t]?)+", re.M)
+
+
 def markdown_to_text(text: str) -> str:
-    """Drop the markup a reader does not see."""
-    text = _MD_HEADING.sub("", text)
+    """Drop the markup a reader does not see (headings' #, emphasis, block-quote >)."""
+    text = _MD_QUOTE.sub("", _MD_HEADING.sub("", text))
     return _MD_EMPHASIS.sub(r"\2", text)
 
 
