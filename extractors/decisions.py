@@ -223,9 +223,12 @@ class Extractor:
 
     # -- shapes ------------------------------------------------------------------------------------
     def collect_list(self, j: int) -> tuple[list[tuple[Para, int]], int]:
-        """Labelled sub-items from paragraph j on: [(first para, end offset)], next index."""
-        out: list[list] = []
-        family = None
+        """Labelled sub-items from paragraph j on: [(first para, end offset)], next index.
+
+        "(c) delegate authority to the Director to: (i) … (ii) …": the nested items are the decisions and (c) their
+        shared stem; a nested bullet list stays inside its item (the objects of one decision)."""
+        out: list[list] = []  # [para, end, is_stem]
+        family = top = nested = None
         while j < len(self.paras):
             p = self.paras[j]
             if p.table or self.is_stop(p):
@@ -233,13 +236,21 @@ class Extractor:
             if p.label and self.ptext(p).rstrip().endswith(":") and self.match_stem(p):
                 break  # "5.1 The Board is requested to:" opens a list of its own
             if p.label:
+                opens = out and self.text[out[-1][0].body_start:out[-1][1]].rstrip().endswith(":")
                 if family is None:
-                    family = p.family
-                    out.append([p, p.end])
-                elif _compatible(p.family, p.label, family, out[-1][0].label):
+                    family, top = p.family, p
+                    out.append([p, p.end, False])
+                elif nested and p.family == nested:
+                    out.append([p, p.end, False])
+                elif _compatible(p.family, p.label, family, top.label):
                     family = p.family if p.family == family else family
-                    out.append([p, p.end])
-                elif out and (self.text[out[-1][0].body_start:out[-1][1]].rstrip().endswith(":") or p.family == "bullet"):
+                    top, nested = p, None
+                    out.append([p, p.end, False])
+                elif opens and p.family != "bullet" and not nested:
+                    nested = p.family
+                    out[-1][2] = True
+                    out.append([p, p.end, False])
+                elif opens or p.family == "bullet":
                     out[-1][1] = p.end  # nested list inside the current item
                 else:
                     break
@@ -250,7 +261,7 @@ class Extractor:
                 break
             self.used.add(j)
             j += 1
-        return [(p, end) for p, end in out], j
+        return [(p, end) for p, end, stem in out if not stem], j
 
     def stem_block(self, i: int) -> int:
         p = self.paras[i]
