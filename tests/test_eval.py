@@ -7,9 +7,9 @@ from conftest import CORPUS
 from pipeline.cli import cli
 from pipeline.evaluate import evaluate, find_pairs, score_one, similarity, total
 
-CORPUS_F1_FLOOR = 0.91   # corpus/: seeds, papers, renditions and the held-out papers (0.920 reached)
-TUNED_F1_FLOOR = 0.94    # seeds + papers + renditions, the papers the rules were developed on (0.952 reached)
-DEV_F1_FLOOR = 0.79      # ../shared/corpus-dev (0.80 reached with OCR; 0.81 on its text papers alone)
+CORPUS_F1_FLOOR = 0.92   # corpus/: seeds, papers, renditions and the blind held-out set (0.921 reached)
+TUNED_F1_FLOOR = 0.95    # seeds + papers + renditions, the papers the rules were developed on (0.955 reached)
+DEV_F1_FLOOR = 0.88      # ../shared/corpus-dev (0.883 reached with OCR)
 
 
 def test_similarity_is_symmetric_and_normalised():
@@ -30,7 +30,7 @@ def test_every_seed_is_perfect():
 
 def test_corpus_f1_floor():
     t = total(evaluate([CORPUS]))
-    assert t.tp > 400
+    assert t.tp > 600
     assert t.f1 >= CORPUS_F1_FLOOR, f"corpus F1 {t.f1:.3f}"
 
 

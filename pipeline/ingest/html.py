@@ -19,6 +19,8 @@ DROP_TAGS = {"script", "style", "noscript", "template", "nav", "header", "footer
 # Class/id/role words that mark site chrome rather than the paper.
 CHROME = re.compile(r"(^|[\s_-])(nav|navbar|menu|breadcrumbs?|footer|header|cookie|skip|sidebar|banner|"
                     r"masthead|search|social|share)([\s_-]|$)", re.I)
+# ...and the same words inside camelCase ids, as ModernGov writes them ("mgMenu", "mgBreadCrumb").
+CHROME_CAMEL = re.compile(r"(?<=[a-z])(?:Nav|Navbar|Menu|Bread[Cc]rumbs?|Footer|Cookie|Sidebar)(?=[A-Z_\s-]|$)")
 BLOCK = {"p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol",
          "li", "table", "tr", "br", "hr", "blockquote", "pre", "dl", "dt", "dd", "address", "caption",
          "figure", "figcaption", "tbody", "thead", "tfoot", "body"}
@@ -44,7 +46,7 @@ def _is_chrome(el) -> bool:
     attrs = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("role"))))
     if el.get("hidden") is not None or "display:none" in (el.get("style") or "").replace(" ", ""):
         return True
-    return bool(attrs and CHROME.search(attrs)) and el.tag.lower() not in ("body", "main", "html")
+    return bool(attrs and (CHROME.search(attrs) or CHROME_CAMEL.search(attrs))) and el.tag.lower() not in ("body", "main", "html")
 
 
 def html_to_text(markup: str) -> tuple[str, str | None]:
