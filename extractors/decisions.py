@@ -521,7 +521,6 @@ class Extractor:
         cues = meta["_cues"]
         wanted = "*" in cues or not cues.isdisjoint(re.findall(r"[a-z]+|[^\sa-z]", body.lower()))
         found = [(doc[i].idx, doc[j - 1].idx + len(doc[j - 1]), mid) for mid, i, j in (matcher(doc) if wanted else [])]
-        ends = {mid: y for x, y, mid in reversed(found)}  # where each pattern's first match ends
         for k, (a, b) in enumerate(spans):
             s_text = body[a:b]
             if len(s_text.strip()) < 8:
@@ -566,9 +565,9 @@ class Extractor:
                     self.emit("action", s0, s1, label, "sentence:agreed_task", owner=agreed)
                     continue
                 ask = self.r["clause_directed"].search(s_text) if rule["kind"] == "resolution" else None
-                if ask and self.task_owner(s_text[ask.end():]):
-                    # "The Board did not approve X, and asked the CFO to bring …": a decision, then a task
-                    self.emit("action", s0 + ask.end(), s1, label, "clause:directed", owner=self.task_owner(s_text[ask.end():]))
+                asked = ask and self.task_owner(s_text[ask.end():])
+                if asked:  # "The Board did not approve X, and asked the CFO to bring …": a decision, then a task
+                    self.emit("action", s0 + ask.end(), s1, label, "clause:directed", owner=asked)
                     s1, s_text = s0 + ask.start(), s_text[:ask.start()]
                 if self.proposal and rule["kind"] == "resolution" and not rule.get("in_proposal"):
                     continue  # a report's "it was agreed" tells what happened elsewhere
@@ -599,7 +598,9 @@ class Extractor:
                 # "JB to circulate the draft once approved": a task that mentions approval, not a decision
                 passive_task = owner and name == "passive_approved" and not self.r["passive_exempt"].search(s_text)
                 if not passive_task:
-                    first = start + ends[matches[0]] if rule.get("text_after_match") else s0
+                    # "Budget 2025/26. RESOLVED: that …": the item starts after what the pattern matched
+                    first = start + min(y for x, y, mid in found if mid == matches[0] and a <= x and y <= b) \
+                        if rule.get("text_after_match") else s0
                     it = self.emit("resolution", first, s1, label, "sentence:" + name)
                     if it:
                         it.outcome = rule.get("outcome") if rule.get("outcome") else None
@@ -788,7 +789,7 @@ class Extractor:
             if d.precision == "day" and d.value < self.meeting.isoformat():
                 return True
         if re.search(r"\d", cell) and not m:
-            return cell not in self.text[:table_at]
+            return self.text.find(cell, 0, table_at) < 0
         return False
 
     def logged_again(self, item: Item) -> bool:
