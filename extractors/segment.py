@@ -43,6 +43,7 @@ FIELD_START = re.compile(r"^[A-Z][A-Za-z/ ]{1,30}\s*[:–—]\s")
 CONNECTIVE = re.compile(r"(?:[,\-–&/]|\b(?:and|or|of|the|to|in|for|with|a|an|by|on|at|from|that|which|its|their|our))\s*$", re.I)
 TERMINAL = re.compile(r"[.!?;:)\]]['\"’”]?$")
 OPENER = re.compile(load("fields")["sentence_openers"])
+LINE_END = re.compile(load("fields")["line_enders"])
 
 
 def match_label(line: str) -> tuple[str, str, int] | None:
@@ -95,6 +96,8 @@ def paragraphs(text: str) -> list[Para]:
             short = len(prev) < 0.75 * p90
             if not wrapped and starts_upper:
                 begins = True
+            elif LINE_END.search(prev.rstrip()):
+                begins = True  # "… approved – B. Munro (motion), C. Dallas (second)": a record of its own
             elif ends_sentence and FIELD_START.match(line):
                 begins = True  # "Resolved: …", "Action: …" after a full stop open a new paragraph
             elif ends_sentence and starts_upper and short:
