@@ -574,7 +574,7 @@ class Extractor:
                 if rule["kind"] != "resolution":
                     self.emit(rule["kind"], s0, s1, label, "sentence:" + name, owner=owner)
                     continue
-                if rule.get("opens_list") and s_text.rstrip().endswith(":") and b >= len(body.rstrip()) - 1:
+                if (rule.get("opens_list") or self.r["list_resolves"].search(s_text)) and s_text.rstrip().endswith(":") and b >= len(body.rstrip()) - 1:
                     subs, nxt = self.collect_list(para_index + 1)
                     nxt_para = self.paras[para_index + 1] if para_index + 1 < len(self.paras) else None
                     if not subs and nxt_para and not self.is_stop(nxt_para) and not nxt_para.table \
