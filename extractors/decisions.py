@@ -49,6 +49,7 @@ def _rules():
     return {
         "stems": stems,
         "list_is_objects": re.compile(load("stems")["list_is_objects"], re.I),
+        "agenda_section": re.compile(load("stems")["agenda_section_next"], re.I),
         "skip": _compile(fields["skip"]),
         "owner_task": [(a, re.compile(a["pattern"].replace("{OWNER}", _owners(actions["owner_unit"]))), re.compile(a["requires"]))
                        for a in actions["owner_task"]],
@@ -319,7 +320,13 @@ class Extractor:
                     return k + 1
                 lead = self.paras[k]
                 k += 1  # "That Council:" on its own line after the number and mover lines
+            used_before = set(self.used)
             subs, j2 = self.collect_list(k)
+            if subs and stem["mode"] == "heading":
+                after = next((q for q in self.paras if q.start >= subs[0][1]), None)
+                if after and self.r["agenda_section"].match(self.ptext(after)):
+                    self.used = used_before  # "5. RESOLUTIONS / (a) Resolution 2024-08-41, … / Motion by …, to adopt …"
+                    return i
             own = rest or (lead and self.ptext(lead)) or ""
             absorbs = stem.get("absorbs_list") or self.r["list_is_objects"].search(own)
             if subs and absorbs and own:  # "… refuse the application for the following reasons: (a) … (b) …" is one
