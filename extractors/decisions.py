@@ -709,6 +709,9 @@ class Extractor:
                     return None
                 if spec.get("not_body") and self.r["body_owner"].match(owner):
                     return None
+                if spec.get("subject_must_be_strong") and m.group("subject").lower() not in ("he", "she", "they", "staff", "officers") \
+                        and not self.r["strong_owner"].match(re.sub(r"^(?i:the)\s+", "", m.group("subject").strip())):
+                    continue
                 if spec.get("weak_owner_needs_task_verb") and not self.r["strong_owner"].match(owner):
                     if m.group("verb") not in self.r["task_verbs"] or not self.named_elsewhere(owner):
                         continue
