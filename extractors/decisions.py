@@ -576,6 +576,11 @@ class Extractor:
                 if asked:  # "The Board did not approve X, and asked the CFO to bring …": a decision, then a task
                     self.emit("action", s0 + ask.end(), s1, label, "clause:directed", owner=asked)
                     s1, s_text = s0 + ask.start(), s_text[:ask.start()]
+                elif rule["kind"] == "resolution" and (later := self.later_task(s_text)) \
+                        and self.r["strong_owner"].match(later[1]) and not self.r["body_owner"].match(later[1]):
+                    # "It was RESOLVED to respond …, the Clerk to draft a response by 14 June.": a decision, then a task
+                    self.emit("action", s0 + later[0].end(), s1, label, "clause:owner_task", owner=later[1])
+                    s1, s_text, later = s0 + later[0].start(), s_text[:later[0].start()], None
                 if self.proposal and rule["kind"] == "resolution" and not rule.get("in_proposal"):
                     continue  # a report's "it was agreed" tells what happened elsewhere
                 if rule["kind"] != "resolution":
@@ -631,7 +636,7 @@ class Extractor:
 
     def later_task(self, sentence: str):
         """"…as soon as possible, Councillor Healey to order Scalpings.": (clause match, owner) of a task in a later clause."""
-        return next(((m, o) for m in re.finditer(r"[,;]\s+(?=[A-Z])", sentence)
+        return next(((m, o) for m in re.finditer(r"[,;]\s+(?=(?:the\s+)?[A-Z])", sentence)
                      for o in [self.task_owner(sentence[m.end():])] if o), None)
 
     def consent_items(self, sentence: str, para_index: int, end: int) -> bool:
