@@ -609,6 +609,8 @@ class Extractor:
                         continue
                 # "JB to circulate the draft once approved": a task that mentions approval, not a decision
                 passive_task = owner and name == "passive_approved" and not self.r["passive_exempt"].search(s_text)
+                if s_text.rstrip().endswith(":") and rule.get("outcome") == "noted":
+                    continue  # "The Board received the chairs' reports from:" introduces, and no list of decisions follows
                 if not passive_task:
                     # "Budget 2025/26. RESOLVED: that …": the item starts after what the pattern matched
                     first = start + min(y for x, y, mid in found if mid == matches[0] and a <= x and y <= b) \
