@@ -565,7 +565,7 @@ class Extractor:
                 name = nlp.vocab.strings[matches[0]]
                 rule = meta[name]
                 agreed = self.r["agreed_task"].match(s_text.strip())
-                agreed = agreed.group("owner").strip() if agreed else (owner if name == "subject_agreed" else None)
+                agreed = agreed.group("owner").strip() if agreed else (owner if rule.get("officer_subject_acts") else None)
                 if rule["kind"] == "resolution" and agreed and not self.r["body_owner"].match(agreed) \
                         and self.r["strong_owner"].match(agreed):
                     # "It was agreed that DR would ask …", "The Chief Executive agreed to circulate …": an officer's task
@@ -716,7 +716,7 @@ class Extractor:
                     return None
                 if spec.get("not_body") and self.r["body_owner"].match(owner):
                     return None
-                if spec.get("subject_must_be_strong") and m.group("subject").lower() not in ("he", "she", "they", "staff", "officers") \
+                if spec.get("subject_must_be_strong") and m.group("subject") not in self.r["pronouns"] | {"staff", "officers"} \
                         and not self.r["strong_owner"].match(re.sub(r"^(?i:the)\s+", "", m.group("subject").strip())):
                     continue
                 if spec.get("weak_owner_needs_task_verb") and not self.r["strong_owner"].match(owner):
