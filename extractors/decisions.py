@@ -67,12 +67,14 @@ def _rules():
         "consent_motion": re.compile(load("sentences")["consent_motion"], re.I),
         "passive_exempt": re.compile(load("sentences")["passive_task_exempt"], re.I),
         "motion_text": re.compile(load("sentences")["motion_text_start"], re.I),
+        "mover_tail": re.compile(load("sentences")["mover_tail"], re.I),
         "motion_passed": re.compile(outcomes["motion_passed_words"], re.I),
         "consent_heading": re.compile(load("sentences")["consent_heading"], re.I),
         "person": re.compile(actions["person_mention"]),
         "person_name": re.compile(actions["person_name"]),
         "group_owner": re.compile(actions["group_owner"]),
         "done_status": re.compile(actions["done_status"], re.I),
+        "new_status": re.compile(actions["new_status"], re.I),
         "merge_min": actions["merge_min_shared"],
         "list_resolves": re.compile(load("sentences")["list_stem_resolves"], re.I),
         "prose_in_stops": re.compile(fields["prose_in_stops"], re.I),
@@ -193,6 +195,7 @@ class Extractor:
         self.used: set[int] = set()
         self.r = _rules()
         self._sections = self._headings = None  # built on first use
+        self.row_refs: dict[int, str] = {}  # an action-log row's printed number, by id of its item
 
     # -- helpers -------------------------------------------------------------------------------
     def ptext(self, p: Para) -> str:
@@ -322,6 +325,10 @@ class Extractor:
                 k += 1  # "That Council:" on its own line after the number and mover lines
             used_before = set(self.used)
             subs, j2 = self.collect_list(k)
+            if stem.get("list_must_match") and not (subs and all(
+                    re.match(stem["list_must_match"], self.text[sp.body_start:e]) for sp, e in subs)):
+                self.used = used_before  # "The Board:" opens a decision list only when each item says what it did
+                return i
             if subs and stem["mode"] == "heading":
                 after = next((q for q in self.paras if q.start >= subs[0][1]), None)
                 if after and self.r["agenda_section"].match(self.ptext(after)):
@@ -420,17 +427,22 @@ class Extractor:
         h = self.r["headers"]
         col = {}
         for k, cell in enumerate(header):
-            for role in ("task", "owner", "due", "status", "raised"):
+            for role in ("task", "owner", "due", "status", "raised", "ref"):
                 if role not in col and cell in h[role]:
                     col[role] = k
         if "task" not in col or not ({"owner", "due"} & set(col)):
             return i
         carried_due, dues = None, []
+        table = []
         for row in rows[first_data:]:
             cells, pos = [], row.start
             for cell in self.text[row.start:row.end].split("\t"):
                 cells.append((pos, pos + len(cell), cell))
                 pos += len(cell) + 1
+            table.append((row, cells))
+        cell = lambda cells, role: cells[col[role]][2].strip() if role in col and col[role] < len(cells) else ""
+        some_new = any(self.r["new_status"].match(cell(c, "status")) for _, c in table)
+        for row, cells in table:
             if col["task"] >= len(cells):
                 continue
             # A task cell may not line up with the header (leading empty cells); take the first non-empty from it on.
@@ -450,6 +462,9 @@ class Extractor:
                 continue
             if task.strip().lower().rstrip(":") in h["task"]:
                 continue  # the header row again, after a page break
+            status = cells[status_k][2].strip() if "status" in col and status_k < len(cells) else ""
+            if some_new and status and not self.r["new_status"].match(status):
+                continue  # beside this meeting's "New" rows, an open row is an earlier action under review
             if "owner" not in col and "due" in col:
                 # a What/When timeline: an empty When cell is merged with the one above, and a dateless
                 # cell that printed as the last line of such a merged cell ("9th May / Board") is its spill
@@ -464,6 +479,8 @@ class Extractor:
                 item = self.emit("action", a, b, None, "table:action_log", owner=owner or None)
                 if item and due:
                     item.due_text = due
+                if item and cell(cells, "ref"):
+                    self.row_refs[id(item)] = cell(cells, "ref")
         self.used.update(range(i, j))
         return j
 
@@ -557,6 +574,10 @@ class Extractor:
                 self.motion_tail(para_index, s_text)
                 continue
             if matches and self.consent_items(s_text, para_index, s1):
+                continue
+            tail = matches and self.r["mover_tail"].match(" ".join(s_text.split()))
+            if tail:
+                self.mover_tail(para_index, start + spans[0][0] if k else None, s1, label, tail.group("result"))
                 continue
             if matches and self.is_skip_text(s_text):
                 self.mover_line(para_index, s_text)  # "MOVED and SECONDED" / "Moved: Cr Tran Seconded: Cr Szabo"
@@ -695,6 +716,23 @@ class Extractor:
             self.used.add(para_index - 1)
             it.outcome = decide_outcome(it.text, leading_outcome(sentence) or self.motion_result(para_index + 1), None)
 
+    def mover_tail(self, para_index: int, first: int | None, end: int, label: str | None, said: str | None) -> None:
+        """"(a) Disposal of … for €6,500. Proposed by Cllr. X, seconded by Cllr. Y, and agreed.": the mover sentence
+        closes the decision it follows — its item's sentences before it, else the motion paragraph above."""
+        if first is not None:
+            if any(first <= it.start < end for it in self.items):
+                return
+            it = self.emit("resolution", first, end, label, "sentence:mover_tail")
+        else:
+            k = para_index - 1
+            if k < 0 or k in self.used or not self.r["motion_text"].match(self.ptext(self.paras[k])):
+                return
+            self.used.add(k)
+            it = self.emit("resolution", self.paras[k].body_start, self.paras[k].end, self.paras[k].label, "sentence:mover_tail")
+        if it:
+            result = self.result_of(said) if said else self.result_after(end, para_index)
+            it.outcome = decide_outcome(it.text, result or ("approved" if said else None), None)
+
     def absorb_result(self, sentence: str, pos: int) -> bool:
         """"Motion carried 5-2." after a motion is that motion's outcome, not a decision of its own."""
         outcome = self.result_of(sentence, max_len=10_000)  # callers pass only short sentences
@@ -809,10 +847,28 @@ class Extractor:
             return self.text.find(cell, 0, table_at) < 0
         return False
 
+    def tagged_above(self, item: Item) -> Item | None:
+        """A log row numbered 25/11 repeats the action minuted above with the tag "[Action 25/11]"."""
+        ref = self.row_refs.get(id(item), "")
+        if len(ref) < 3 or not re.search(r"\d", ref):
+            return None  # "5" is too common to be a tag
+        tag = r"(?i:\baction\s*(?:no\.?|ref\.?)?\s*|[\[(])" + re.escape(ref) + r"(?![\w/-])"
+        for m in re.finditer(tag, self.text[:item.start]):
+            near = [it for it in self.items if it.kind == "action" and it.rule != "table:action_log"
+                    and 0 <= m.start() - it.end <= 30]
+            if near:
+                return near[-1]
+        return None
+
     def logged_again(self, item: Item) -> bool:
         """An action-log row repeating an action minuted above it: the minuted one takes the log's owner and due."""
         if item.rule != "table:action_log":
             return False
+        tagged = self.tagged_above(item)
+        if tagged:
+            tagged.owner = item.owner or tagged.owner
+            tagged.due_text = item.due_text or tagged.due_text
+            return True
         mine = _words(item.text)
         for it in self.items:
             if it.start >= item.start:

@@ -44,6 +44,7 @@ CONNECTIVE = re.compile(r"(?:[,\-–&/]|\b(?:and|or|of|the|to|in|for|with|a|an|b
 TERMINAL = re.compile(r"[.!?;:)\]]['\"’”]?$")
 OPENER = re.compile(load("fields")["sentence_openers"])
 LINE_END = re.compile(load("fields")["line_enders"])
+NAME_BEFORE = re.compile(load("fields")["name_follows"])
 
 
 def match_label(line: str) -> tuple[str, str, int] | None:
@@ -88,10 +89,12 @@ def paragraphs(text: str) -> list[Para]:
             continue
         is_table = "\t" in line
         lab = None if is_table else match_label(line)
+        if lab and cur is not None and re.fullmatch(r"[A-Z]\.", lab[0]) and NAME_BEFORE.search(lines[i - 1][1].rstrip()):
+            lab = None  # "seconded by Cllr.\nR. Fahy": an initial, not item R.
         begins = cur is None or is_table or cur.table or lab is not None or bool(STOP.match(line))
         if not begins and cur is not None:
             prev = lines[i - 1][1]
-            ends_sentence = bool(TERMINAL.search(prev.rstrip()))
+            ends_sentence = bool(TERMINAL.search(prev.rstrip())) and not NAME_BEFORE.search(prev.rstrip())
             starts_upper = bool(re.match(r"[\"'‘“(]?[A-Z0-9]", line)) and not re.match(r"(?:AND|OR|BUT)\b", line)
             short = len(prev) < 0.75 * p90
             if not wrapped and starts_upper:
@@ -100,8 +103,10 @@ def paragraphs(text: str) -> list[Para]:
                 begins = True  # "… approved – B. Munro (motion), C. Dallas (second)": a record of its own
             elif ends_sentence and FIELD_START.match(line):
                 begins = True  # "Resolved: …", "Action: …" after a full stop open a new paragraph
-            elif ends_sentence and starts_upper and short:
-                begins = True
+            elif ends_sentence and starts_upper and (short or len(prev.rstrip()) + 1 + len(line.split()[0]) <= p90):
+                begins = True  # the first word would have fitted on the line above: that line ended its paragraph
+            elif ends_sentence and starts_upper and line.rstrip().endswith(":") and len(line) < 0.5 * p90:
+                begins = True  # "The Board:" opens a list
             elif not ends_sentence and short and starts_upper and not CONNECTIVE.search(prev):
                 begins = True  # a line that stops short of the margin ends its paragraph (a heading, a lost full stop)
             elif not ends_sentence and OPENER.match(line) and not CONNECTIVE.search(prev) \
