@@ -138,6 +138,7 @@ def _alternation(words) -> re.Pattern:
 
 _RELATIVE = _alternation(r if isinstance(r, str) else r["text"] for r in _R["relative"])
 _RELATIVE_ANY = _alternation(r for r in _R["relative"] if isinstance(r, str))
+_AFTER_CUE = re.compile("|".join(f"(?:{p})" for p in _R["after_cue"]), re.I)
 _DATED = re.compile(r"\s*(?:,\s*|(?:,\s*)?(?:in|on|of|held\s+on)\s+)")
 
 
@@ -163,7 +164,7 @@ def find_due(text: str, ref: dt.date | None = None, monthfirst: bool = False, ac
                 p = interpret(m, ref, monthfirst)
                 cand = (c.start(), p)
             else:
-                r = _RELATIVE.match(tail) or re.match(r"(?:\w+\s+){0,3}?(next|following)\s+(?:\w+\s+)?meeting", tail, re.I)
+                r = _RELATIVE.match(tail) or _AFTER_CUE.match(tail) or re.match(r"(?:\w+\s+){0,3}?(next|following)\s+(?:\w+\s+)?meeting", tail, re.I)
                 if not r:
                     continue
                 cand = (c.start(), _relative(tail, 0, r.end(), ref, monthfirst))
