@@ -301,6 +301,8 @@ class Extractor:
         kind, rule = stem["kind"], "stem:" + stem["name"]
         rest_start = p.body_start + m.end()
         rest = self.text[rest_start:p.end].strip()
+        if re.fullmatch(r"(?i)that|to", rest):
+            rest_start, rest = p.end, ""  # "RESOLVED: that" then "(i) … (ii) …" on the lines below
         if stem.get("rest_must_match") and not re.match(stem["rest_must_match"], rest, re.I):
             return i
         default = stem.get("outcome") if kind == "resolution" else None
@@ -370,7 +372,13 @@ class Extractor:
                 self.used.add(k)
                 j = k + 1
         else:
-            it = self.emit(kind, rest_start, p.end, p.label, rule)
+            end = p.end
+            tasks = self.trailing_tasks(rest_start, p.end) if kind == "resolution" else []
+            if tasks:
+                end = tasks[0][0]
+                for a, b, owner in tasks:
+                    self.emit("action", a, b, p.label, rule + ":task", owner=owner)
+            it = self.emit(kind, rest_start, end, p.label, rule)
             made += [it] if it else []
         if not made:
             return i
@@ -382,6 +390,20 @@ class Extractor:
                 whole = stem_text + it.text if it.start == rest_start else stem_text
                 it.outcome = decide_outcome(it.text, result, leading_outcome(whole) or default)
         return j
+
+    def trailing_tasks(self, start: int, end: int) -> list[tuple[int, int, str]]:
+        """"RESOLVED: that X be appointed … £240. The Clerk will send a letter of engagement by the end of March.":
+        a later sentence that gives an officer a task is an action of its own, not part of the resolution."""
+        cuts = [start + m.end() for m in re.finditer(r"(?<=[.!?])\s+(?=[A-Z])", self.text[start:end])
+                if not self.r["abbrev"].search(self.text[start:start + m.start() + 1])]
+        out = []
+        for a, b in zip(cuts, cuts[1:] + [end]):
+            owner = self.task_owner(self.text[a:b])
+            if owner and self.r["strong_owner"].match(owner) and not self.r["body_owner"].match(owner):
+                out.append((a, b, owner))
+            elif out:
+                break
+        return out if out and out[-1][1] == end else []
 
     def motion_result(self, j: int) -> str | None:
         """A "CARRIED" / "Motion failed 2-5" line just after a decision gives its outcome."""
@@ -564,6 +586,10 @@ class Extractor:
             matches = [mid for x, y, mid in found if a <= x and y <= b
                        and not (nlp.vocab.strings[mid] in self.r["not_if"] and self.r["not_if"][nlp.vocab.strings[mid]].search(s_text))]
             owner, later = self.task_owner(s_text), None
+            topic = None if owner else re.match(r"[A-Z][^:.\n]{2,40}:\s+(?=[a-zA-Z])", s_text)
+            if topic and self.task_owner(s_text[topic.end():]):  # "Footpath FP 14: the Clerk to report …"
+                s0, s_text = s0 + topic.end(), s_text[topic.end():]
+                owner = self.task_owner(s_text)
             if not matches and not owner:
                 later = self.later_task(s_text)
                 if not later:
@@ -817,7 +843,8 @@ class Extractor:
                 self.prose(k)
         self.owner_lines()
         self.items.sort(key=lambda it: it.start)
-        self.items = [it for it in self.items if not self.superseded(it) and not self.logged_again(it)]
+        self.items = [it for it in self.items if not self.superseded(it) and not self.logged_again(it)
+                      and not self.resolved_after(it)]
         statuses = status_fields(self.text)
         for it in self.items:
             if it.kind == "action" and not it.owner:
@@ -860,6 +887,25 @@ class Extractor:
                 return near[-1]
         return None
 
+    def minute_action(self, item: Item, words: frozenset) -> Item | None:
+        """A log row whose Ref is a minute number ("25/020", "25/017b" for its item (b)) repeats the action minuted
+        under that heading, the one sharing most words with it."""
+        ref = self.row_refs.get(id(item), "")
+        m = re.fullmatch(r"(\d+(?:[./]\d+)+)\s*\(?([a-z])?\)?", ref)
+        if not m:
+            return None
+        head = re.search(r"(?m)^[ \t]*" + re.escape(m.group(1)) + r"\.?[ \t]+[A-Z]", self.text[:item.start])
+        if not head:
+            return None
+        shape = re.sub(r"\d+", r"\\d+", re.escape(m.group(1)))
+        nxt = re.compile(r"(?m)^[ \t]*" + shape + r"\.?[ \t]+[A-Z]").search(self.text, head.end())
+        stop = min(nxt.start() if nxt else item.start, item.start)
+        cands = [it for it in self.items if it.kind == "action" and it.rule != "table:action_log"
+                 and head.start() <= it.start < stop]
+        cands = [it for it in cands if (it.label or "").strip("().").lower() == m.group(2)] or cands
+        best = max(cands, key=lambda it: len(words & _words(it.text)), default=None)
+        return best if best and words & _words(best.text) else None
+
     def logged_again(self, item: Item) -> bool:
         """An action-log row repeating an action minuted above it: the minuted one takes the log's owner and due."""
         if item.rule != "table:action_log":
@@ -870,6 +916,11 @@ class Extractor:
             tagged.due_text = item.due_text or tagged.due_text
             return True
         mine = _words(item.text)
+        minuted = self.minute_action(item, mine)
+        if minuted:
+            minuted.owner = item.owner or minuted.owner
+            minuted.due_text = item.due_text or minuted.due_text
+            return True
         for it in self.items:
             if it.start >= item.start:
                 return False
@@ -880,6 +931,19 @@ class Extractor:
                     it.due_text = item.due_text or it.due_text
                     return True
         return False
+
+    def resolved_after(self, item: Item) -> bool:
+        """"It was proposed by X and seconded by Y that Mr K be appointed." then "RESOLVED: that Mr K be appointed
+        internal auditor …": the motion is recorded once, as the resolution that follows and restates it."""
+        if item.rule not in ("sentence:moved_seconded", "sentence:motion_by"):
+            return False
+        clause = re.split(r"(?i)\bthat\b", item.text, maxsplit=1)
+        words = _words(clause[-1]) if len(clause) == 2 else frozenset()
+        if len(words) < 2:
+            return False
+        return any(it.rule and it.rule.startswith("stem:") and it.kind == "resolution"
+                   and 0 <= it.start - item.end < 1500 and len(words & _words(it.text)) >= 0.7 * len(words)
+                   for it in self.items)
 
     def superseded(self, item: Item) -> bool:
         """An agenda heading's ask, when the same agenda item prints its own "Recommendation:" line."""
