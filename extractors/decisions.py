@@ -69,6 +69,7 @@ def _rules():
         "motion_text": re.compile(load("sentences")["motion_text_start"], re.I),
         "mover_tail": re.compile(load("sentences")["mover_tail"], re.I),
         "motion_passed": re.compile(outcomes["motion_passed_words"], re.I),
+        "motion_void": re.compile(outcomes["motion_void"], re.I),
         "consent_heading": re.compile(load("sentences")["consent_heading"], re.I),
         "person": re.compile(actions["person_mention"]),
         "person_name": re.compile(actions["person_name"]),
@@ -301,12 +302,13 @@ class Extractor:
         kind, rule = stem["kind"], "stem:" + stem["name"]
         rest_start = p.body_start + m.end()
         rest = self.text[rest_start:p.end].strip()
-        if re.fullmatch(r"(?i)that|to", rest):
-            rest_start, rest = p.end, ""  # "RESOLVED: that" then "(i) … (ii) …" on the lines below
+        if re.fullmatch(r"(?i)that|to|\([^()]{1,25}\)", rest):
+            rest_start, rest = p.end, ""  # "RESOLVED: that" then "(i) … (ii) …" below; "Resolution No. 70 (Amendment)"
         if stem.get("rest_must_match") and not re.match(stem["rest_must_match"], rest, re.I):
             return i
         default = stem.get("outcome") if kind == "resolution" else None
         made: list[Item] = []
+        subs: list = []
         j = i + 1
         opener = rest == "" or rest.endswith(":")
         if stem["mode"] == "heading" and rest and not rest.endswith(":"):
@@ -385,10 +387,13 @@ class Extractor:
         self.used.add(i)
         result = self.motion_result(j)
         stem_text = self.text[p.body_start:rest_start]
+        lead_noted = opener and leading_outcome(self.text[p.body_start:subs[0][0].start] if subs else "") == "noted"
         for it in made:
             if kind == "resolution":  # an inline decision reads whole: "The Board NOTED the report and ENDORSED …"
                 whole = stem_text + it.text if it.start == rest_start else stem_text
                 it.outcome = decide_outcome(it.text, result, leading_outcome(whole) or default)
+                if lead_noted and it.outcome in ("carried", "approved"):
+                    it.outcome = "noted"  # "That Council receive for information the following items:" … CARRIED
         return j
 
     def trailing_tasks(self, start: int, end: int) -> list[tuple[int, int, str]]:
@@ -761,6 +766,11 @@ class Extractor:
 
     def absorb_result(self, sentence: str, pos: int) -> bool:
         """"Motion carried 5-2." after a motion is that motion's outcome, not a decision of its own."""
+        if self.r["motion_void"].match(" ".join(sentence.split())):
+            prev = [it for it in self.items if it.kind == "resolution" and it.end <= pos and pos - it.end < 300]
+            if prev:
+                self.items.remove(prev[-1])  # "Motion died for lack of a second.": nothing was decided
+            return True
         outcome = self.result_of(sentence, max_len=10_000)  # callers pass only short sentences
         if not outcome:
             return False
@@ -973,7 +983,7 @@ class Extractor:
         """A resolution that delegates to or authorises an officer is owned by that officer."""
         for rx in self.r["delegation"]:
             m = rx.search(text)
-            if m:
+            if m and not self.r["body_owner"].match(m.group("owner").strip()):  # "That Council prepare …" is no officer's
                 return m.group("owner").strip()
         return None
 
