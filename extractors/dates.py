@@ -126,8 +126,15 @@ def parse_full_date(text: str, monthfirst: bool = False) -> dt.date | None:
             continue
         p = interpret(m, monthfirst=monthfirst)
         if p.precision == "day":
-            return dt.date.fromisoformat(p.value)
+            day = dt.date.fromisoformat(p.value)
+            first = m.group("d1") and _RANGE_START.search(text[max(0, m.start() - 12):m.start()])
+            if first and 0 < int(first.group(1)) < day.day:  # "3 to 6 February 2025": the meeting opens on the 3rd
+                return day.replace(day=int(first.group(1)))
+            return day
     return None
+
+
+_RANGE_START = re.compile(r"\b([0-3]?\d)(?:st|nd|rd|th)?\s*(?:to|-|–|and|&)\s*$")
 
 
 _CUES = [(re.compile(c if isinstance(c, str) else c["pattern"], re.I), isinstance(c, dict) and c.get("actions_only"))

@@ -25,6 +25,7 @@ def _words(text: str) -> frozenset:
 
 
 _STOPWORDS = {"the", "and", "for", "with", "from", "that", "this", "will", "would", "all", "are", "was", "her", "his", "its", "their"}
+TERMINAL_PUNCT = re.compile(r"[.;:!?]['\"’”]?$")
 GLUE = re.compile(r"(?:\s*[;,]\s*(?:and|or)?|\s+(?:and|or))\s*$", re.I)
 
 
@@ -50,6 +51,9 @@ def _rules():
         "stems": stems,
         "list_is_objects": re.compile(load("stems")["list_is_objects"], re.I),
         "agenda_section": re.compile(load("stems")["agenda_section_next"], re.I),
+        "preamble": re.compile(load("stems")["preamble"]),
+        "operative": re.compile(load("stems")["operative"]),
+        "operative_skip": re.compile(load("stems")["operative_skip"]),
         "skip": _compile(fields["skip"]),
         "owner_task": [(a, re.compile(a["pattern"].replace("{OWNER}", _owners(actions["owner_unit"]))), re.compile(a["requires"]))
                        for a in actions["owner_task"]],
@@ -299,6 +303,8 @@ class Extractor:
         if not hit:
             return i
         stem, m = hit
+        if stem["mode"] == "operative":
+            return self.operative_block(i, stem)
         kind, rule = stem["kind"], "stem:" + stem["name"]
         rest_start = p.body_start + m.end()
         rest = self.text[rest_start:p.end].strip()
@@ -409,6 +415,42 @@ class Extractor:
             elif out:
                 break
         return out if out and out[-1][1] == end else []
+
+    def operative_block(self, i: int, stem: dict) -> int:
+        """"The Executive Board," then "Recalling …" (preamble, skipped) and "1. Takes note of …; 2. Requests the
+        Administrator to …" (operative): each operative paragraph is one decision of the body named above."""
+        made, k, j = [], i + 1, i + 1
+        while k < len(self.paras):
+            q = self.paras[k]
+            t = self.ptext(q)
+            if q.table or self.is_stop(q) or self.match_stem(q):
+                break
+            if self.r["preamble"].match(t) or self.r["operative_skip"].match(t):
+                k += 1
+            elif self.r["operative"].match(t):
+                end, k = q.end, k + 1
+                while t.rstrip().endswith(":") and k < len(self.paras):  # "Elected the following members …:"
+                    o = self.ptext(self.paras[k])
+                    if len(o) > 120 or self.r["operative"].match(o) or self.r["preamble"].match(o) or self.is_stop(self.paras[k]):
+                        break
+                    end, k = self.paras[k].end, k + 1
+                    nxt = self.ptext(self.paras[k]).rstrip() if k < len(self.paras) else ""
+                    if o.rstrip()[-1:] in ";." and nxt[-1:] not in ";.:":
+                        break  # the list's last line closes it; "Item 2" below is a heading
+                it = self.emit(stem["kind"], q.body_start, end, q.label or self.section_label(q.start), "stem:" + stem["name"])
+                if it:
+                    it.outcome = decide_outcome(it.text, None, leading_outcome(it.text) or stem.get("outcome"))
+                    made.append(it)
+            elif len(t) < 80 and not TERMINAL_PUNCT.search(t.rstrip()):
+                k += 1  # "Item 2" / "Evaluation": headings between a body's decisions
+                continue
+            else:
+                break
+            j = k
+        if not made:
+            return i
+        self.used.update(range(i, j))
+        return j
 
     def motion_result(self, j: int) -> str | None:
         """A "CARRIED" / "Motion failed 2-5" line just after a decision gives its outcome."""
