@@ -25,6 +25,12 @@ def _words(text: str) -> frozenset:
 
 
 _STOPWORDS = {"the", "and", "for", "with", "from", "that", "this", "will", "would", "all", "are", "was", "her", "his", "its", "their"}
+def _opens(text: str) -> bool:
+    """Ends as a list opener: "The Board:", "The Committee agreed:-"."""
+    return bool(_OPENS.search(text))
+
+
+_OPENS = re.compile(r":\s*[-–—]?\s*$")
 TERMINAL_PUNCT = re.compile(r"[.;:!?]['\"’”]?$")
 GLUE = re.compile(r"(?:\s*[;,]\s*(?:and|or)?|\s+(?:and|or))\s*$", re.I)
 
@@ -223,7 +229,7 @@ class Extractor:
             return
         q = self.paras[k]
         self.used.add(k)
-        subs, nxt = self.collect_list(k + 1) if self.ptext(q).rstrip().endswith(":") else ([], k + 1)
+        subs, nxt = self.collect_list(k + 1) if _opens(self.ptext(q)) else ([], k + 1)
         if subs and not self.r["list_is_objects"].search(self.ptext(q)):  # "THAT the Board: 1. award … 2. authorize …"
             made = [self.emit("resolution", sp.body_start, e, sp.label, "sentence:mover_line:list") for sp, e in subs]
         else:
@@ -267,10 +273,10 @@ class Extractor:
             p = self.paras[j]
             if p.table or self.is_stop(p):
                 break
-            if p.label and self.ptext(p).rstrip().endswith(":") and self.match_stem(p):
+            if p.label and _opens(self.ptext(p)) and self.match_stem(p):
                 break  # "5.1 The Board is requested to:" opens a list of its own
             if p.label:
-                opens = out and self.text[out[-1][0].body_start:out[-1][1]].rstrip().endswith(":")
+                opens = out and _opens(self.text[out[-1][0].body_start:out[-1][1]])
                 if family is None:
                     family, top = p.family, p
                     out.append([p, p.end, False])
@@ -316,8 +322,8 @@ class Extractor:
         made: list[Item] = []
         subs: list = []
         j = i + 1
-        opener = rest == "" or rest.endswith(":")
-        if stem["mode"] == "heading" and rest and not rest.endswith(":"):
+        opener = rest == "" or _opens(rest)
+        if stem["mode"] == "heading" and rest and not _opens(rest):
             return i
         if kind == "action" and self.r["owner_only"].match(self.ptext(p).strip()):
             return i  # "ACTION: DT" names the owner of the paragraph above; owner_lines() handles it
@@ -326,7 +332,7 @@ class Extractor:
             while k < len(self.paras) and self.is_skip(self.paras[k]):
                 self.used.add(k)  # mover and seconder lines belong to this decision
                 k += 1
-            if rest == "" and k < len(self.paras) and self.ptext(self.paras[k]).rstrip().endswith(":") \
+            if rest == "" and k < len(self.paras) and _opens(self.ptext(self.paras[k])) \
                     and not self.paras[k].label and not self.is_stop(self.paras[k]):
                 if kind == "resolution" and any(rx.search(self.ptext(self.paras[k])) for rx in self.r["procedural"]):
                     self.used.update((i, k))  # "That Council considers the confidential report listed below …:"
@@ -356,14 +362,14 @@ class Extractor:
                     if it:
                         made.append(it)
                 j = j2
-            elif rest and not rest.endswith(":"):
+            elif rest and not _opens(rest):
                 it = self.emit(kind, rest_start, p.end, p.label, rule)
                 made += [it] if it else []
             elif rest:
                 # "… as set forth in the attached schedules:" then short unlabelled lines: its objects
                 end, q = p.end, k
                 while q < min(k + 12, len(self.paras)) and not self.paras[q].label and not self.paras[q].table \
-                        and len(self.ptext(self.paras[q])) < 100 and not self.ptext(self.paras[q]).rstrip().endswith(":") \
+                        and len(self.ptext(self.paras[q])) < 100 and not _opens(self.ptext(self.paras[q])) \
                         and not self.is_stop(self.paras[q]) and not self.match_stem(self.paras[q]):
                     end, q = self.paras[q].end, q + 1
                 if q > k:
@@ -429,7 +435,7 @@ class Extractor:
                 k += 1
             elif self.r["operative"].match(t):
                 end, k = q.end, k + 1
-                while t.rstrip().endswith(":") and k < len(self.paras):  # "Elected the following members …:"
+                while _opens(t) and k < len(self.paras):  # "Elected the following members …:"
                     o = self.ptext(self.paras[k])
                     if len(o) > 120 or self.r["operative"].match(o) or self.r["preamble"].match(o) or self.is_stop(self.paras[k]):
                         break
@@ -680,7 +686,7 @@ class Extractor:
                 if rule["kind"] != "resolution":
                     self.emit(rule["kind"], s0, s1, label, "sentence:" + name, owner=owner)
                     continue
-                if (rule.get("opens_list") or self.r["list_resolves"].search(s_text)) and s_text.rstrip().endswith(":") and b >= len(body.rstrip()) - 1:
+                if (rule.get("opens_list") or self.r["list_resolves"].search(s_text)) and _opens(s_text) and b >= len(body.rstrip()) - 1:
                     subs, nxt = self.collect_list(para_index + 1)
                     nxt_para = self.paras[para_index + 1] if para_index + 1 < len(self.paras) else None
                     if not subs and nxt_para and not self.is_stop(nxt_para) and not nxt_para.table \
@@ -703,7 +709,7 @@ class Extractor:
                         continue
                 # "JB to circulate the draft once approved": a task that mentions approval, not a decision
                 passive_task = owner and name == "passive_approved" and not self.r["passive_exempt"].search(s_text)
-                if s_text.rstrip().endswith(":") and rule.get("outcome") == "noted":
+                if _opens(s_text) and rule.get("outcome") == "noted":
                     continue  # "The Board received the chairs' reports from:" introduces, and no list of decisions follows
                 if not passive_task:
                     # "Budget 2025/26. RESOLVED: that …": the item starts after what the pattern matched
@@ -817,7 +823,10 @@ class Extractor:
         if not outcome:
             return False
         prev = [it for it in self.items if it.kind == "resolution" and it.end <= pos and pos - it.end < 4000]
-        if prev and prev[-1].outcome not in ("deferred", "rejected"):
+        winner = re.search(r"\b(motion|amendment)\s+was\s+(?:\w+\s+)?(?:carried|passed|adopted)\b", sentence, re.I)
+        if prev and winner and winner.group(1).lower() == "motion" and re.search(r"\bamendment\b", prev[-1].text, re.I):
+            prev[-1].outcome = "rejected"  # "there voted for the motion 7 and for the amendment 5 and the motion was carried"
+        elif prev and prev[-1].outcome not in ("deferred", "rejected"):
             prev[-1].outcome = outcome
         return True  # a result with no motion before it is still no decision of its own
 
@@ -987,15 +996,18 @@ class Extractor:
     def resolved_after(self, item: Item) -> bool:
         """"It was proposed by X and seconded by Y that Mr K be appointed." then "RESOLVED: that Mr K be appointed
         internal auditor …": the motion is recorded once, as the resolution that follows and restates it."""
-        if item.rule not in ("sentence:moved_seconded", "sentence:motion_by"):
+        if item.rule not in ("sentence:moved_seconded", "sentence:motion_by", "sentence:seconded_moved",
+                             "sentence:moved_to_verb", "sentence:motion_colon"):
             return False
+        later = [it for it in self.items if it.rule and it.rule.startswith("stem:") and it.kind == "resolution"
+                 and 0 <= it.start - item.end < 1500]
+        if later and re.search(r"(?i)\b(?:agree|approve|adopt|accept)s?\s+(?:the\s+)?recommendations\b", item.text):
+            return True  # "X moved that the Committee agree the recommendations in the report." then "Decision …"
         clause = re.split(r"(?i)\bthat\b", item.text, maxsplit=1)
         words = _words(clause[-1]) if len(clause) == 2 else frozenset()
         if len(words) < 2:
             return False
-        return any(it.rule and it.rule.startswith("stem:") and it.kind == "resolution"
-                   and 0 <= it.start - item.end < 1500 and len(words & _words(it.text)) >= 0.7 * len(words)
-                   for it in self.items)
+        return any(len(words & _words(it.text)) >= 0.7 * len(words) for it in later)
 
     def superseded(self, item: Item) -> bool:
         """An agenda heading's ask, when the same agenda item prints its own "Recommendation:" line."""
