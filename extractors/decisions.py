@@ -25,6 +25,12 @@ def _words(text: str) -> frozenset:
 
 
 _STOPWORDS = {"the", "and", "for", "with", "from", "that", "this", "will", "would", "all", "are", "was", "her", "his", "its", "their"}
+def _title(text: str) -> bool:
+    """Set in capitals: a heading or an agenda title, not a decision's words."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) > 15 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+
+
 def _opens(text: str) -> bool:
     """Ends as a list opener: "The Board:", "The Committee agreed:-"."""
     return bool(_OPENS.search(text))
@@ -314,6 +320,8 @@ class Extractor:
         kind, rule = stem["kind"], "stem:" + stem["name"]
         rest_start = p.body_start + m.end()
         rest = self.text[rest_start:p.end].strip()
+        if _title(rest) and not re.match(r"(?i)that\b", rest) and not _opens(rest):
+            return i  # "RESOLUTION NO. 2025-31 – INTERLOCAL AGREEMENT WITH …": a title
         if re.fullmatch(r"(?i)that|to|\([^()]{1,25}\)", rest):
             rest_start, rest = p.end, ""  # "RESOLVED: that" then "(i) … (ii) …" below; "Resolution No. 70 (Amendment)"
         if stem.get("rest_must_match") and not re.match(stem["rest_must_match"], rest, re.I):
@@ -346,6 +354,10 @@ class Extractor:
                 self.used = used_before  # "The Board:" opens a decision list only when each item says what it did
                 return i
             if subs and stem["mode"] == "heading":
+                subs = [(sp, e) for sp, e in subs if not _title(self.text[sp.body_start:e])]
+                if not subs:  # "9. RESOLUTIONS / B. RESOLUTION NO. 2025-31 – INTERLOCAL AGREEMENT …": titles
+                    self.used = used_before
+                    return i
                 after = next((q for q in self.paras if q.start >= subs[0][1]), None)
                 if after and self.r["agenda_section"].match(self.ptext(after)):
                     self.used = used_before  # "5. RESOLUTIONS / (a) Resolution 2024-08-41, … / Motion by …, to adopt …"
@@ -358,7 +370,9 @@ class Extractor:
                 j = j2
             elif subs:
                 for sp, end in subs:
-                    it = self.emit(kind, sp.body_start, end, sp.label, rule + ":list")
+                    cap = re.match(r"[A-Z][a-z]+(?:\s+[A-Za-z]+){0,3}\.\s+(?=[A-Z])", self.ptext(sp)) \
+                        if sp.family == "section_dot" else None  # "Section 2. Approval. The City Commission …"
+                    it = self.emit(kind, sp.body_start + (cap.end() if cap else 0), end, sp.label, rule + ":list")
                     if it:
                         made.append(it)
                 j = j2
@@ -847,6 +861,8 @@ class Extractor:
                 if spec.get("weak_owner_needs_task_verb") and not self.r["strong_owner"].match(owner):
                     if m.group("verb") not in self.r["task_verbs"] or not self.named_elsewhere(owner):
                         continue
+                if spec.get("owner_is_subject") and m.group("subject").lower() not in self.r["pronouns"]:
+                    return re.sub(r"^(?i:the)\s+", "", m.group("subject").strip())
                 return owner
         m = self.r["directed"].search(s)
         if m and m.group("owner").split()[0] not in self.r["not_owner"] and not self.r["body_owner"].match(m.group("owner")):
@@ -1003,6 +1019,10 @@ class Extractor:
                  and 0 <= it.start - item.end < 1500]
         if later and re.search(r"(?i)\b(?:agree|approve|adopt|accept)s?\s+(?:the\s+)?recommendations\b", item.text):
             return True  # "X moved that the Committee agree the recommendations in the report." then "Decision …"
+        num = re.search(r"(?i)\badopt\s+(?:resolution|ordinance)\s+(?:no\.?\s*)?(\d[\w/-]*\d)", item.text)
+        if later and num and re.search(r"(?i)\b(?:resolution|ordinance)\s+(?:no\.?\s*)?" + re.escape(num.group(1)),
+                                      self.text[item.end:later[0].start]):
+            return True  # "… moved to adopt Resolution No. 2025-31 …. The resolution as adopted reads as follows:" 
         clause = re.split(r"(?i)\bthat\b", item.text, maxsplit=1)
         words = _words(clause[-1]) if len(clause) == 2 else frozenset()
         if len(words) < 2:
