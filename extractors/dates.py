@@ -171,6 +171,13 @@ def find_due(text: str, ref: dt.date | None = None, monthfirst: bool = False, ac
                 p = interpret(m, ref, monthfirst)
                 cand = (c.start(), p)
             else:
+                held = re.match(r"(?:[\w,]+\s+){0,5}?(?:meeting|session)\b", tail, re.I)
+                dated = held and _relative(tail, 0, held.end(), ref, monthfirst)
+                if dated and dated.value:  # "at the Council meeting on 29 May 2025"
+                    cand = (c.start(), dated)
+                    if best is None or cand[0] < best[0]:
+                        best = cand
+                    continue
                 r = _RELATIVE.match(tail) or _AFTER_CUE.match(tail) or re.match(r"(?:\w+\s+){0,3}?(next|following)\s+(?:\w+\s+)?meeting", tail, re.I)
                 if not r:
                     continue

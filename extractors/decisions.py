@@ -31,6 +31,15 @@ def _title(text: str) -> bool:
     return len(letters) > 15 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
 
 
+def _jumps(label: str, prev: str | None) -> bool:
+    """"2." then "48.": a numbered heading further on, not the list's next item."""
+    a, b = re.sub(r"\D", "", label or ""), re.sub(r"\D", "", prev or "")
+    return bool(a and b and len(a) <= 3 and len(b) <= 3 and "." not in (label or "").strip(".") and int(a) > int(b) + 3)
+
+
+GLUE_END = re.compile(r"[;,]\s*(?:and|or)?\s*$")
+
+
 def _opens(text: str) -> bool:
     """Ends as a list opener: "The Board:", "The Committee agreed:-"."""
     return bool(_OPENS.search(text))
@@ -212,7 +221,7 @@ class Extractor:
         self.used: set[int] = set()
         self.r = _rules()
         self._sections = self._headings = None  # built on first use
-        self.row_refs: dict[int, str] = {}  # an action-log row's printed number, by id of its item
+        self.row_refs: dict[int, tuple[str, str]] = {}  # an action-log row's (Ref, Minute) cells, by id of its item
 
     # -- helpers -------------------------------------------------------------------------------
     def ptext(self, p: Para) -> str:
@@ -281,6 +290,8 @@ class Extractor:
                 break
             if p.label and _opens(self.ptext(p)) and self.match_stem(p):
                 break  # "5.1 The Board is requested to:" opens a list of its own
+            if p.label and (_title(self.ptext(p)) or _jumps(p.label, top.label if top else None)):
+                break  # "48. COMPLAINTS AGAINST THE COMMISSIONER": the next minute's heading, not item 3
             if p.label:
                 opens = out and _opens(self.text[out[-1][0].body_start:out[-1][1]])
                 if family is None:
@@ -301,8 +312,9 @@ class Extractor:
                 else:
                     break
             elif out and not re.search(r"[.;:!?]['\"’”]?$", self.text[out[-1][0].body_start:out[-1][1]].rstrip()) \
-                    and re.match(r"[a-z]", self.ptext(p)):
-                out[-1][1] = p.end  # continuation across a page break
+                    and (re.match(r"[a-z]", self.ptext(p)) or (GLUE_END.search(self.ptext(p))
+                         and j + 1 < len(self.paras) and self.paras[j + 1].label)):
+                out[-1][1] = p.end  # continuation across a page break ("… the Medium Term" / "Revenue and …;")
             else:
                 break
             self.used.add(j)
@@ -392,7 +404,7 @@ class Extractor:
                     self.used.update(range(k, q))
                     j = q
             elif (stem["mode"] == "inline" or stem.get("next_must_match")) and k < len(self.paras) and not self.is_stop(self.paras[k]) \
-                    and not self.paras[k].table and not self.match_stem(self.paras[k]) \
+                    and not self.paras[k].table and not self.match_stem(self.paras[k]) and not _title(self.ptext(self.paras[k])) \
                     and re.match(stem.get("next_must_match", ""), self.ptext(self.paras[k])):
                 q = self.paras[k]
                 it = self.emit(kind, q.start if not q.label else q.body_start, q.end, q.label, rule + ":next")
@@ -568,8 +580,9 @@ class Extractor:
                 item = self.emit("action", a, b, None, "table:action_log", owner=owner or None)
                 if item and due:
                     item.due_text = due
-                if item and cell(cells, "ref"):
-                    self.row_refs[id(item)] = cell(cells, "ref")
+                minute = cell(cells, "raised") if re.fullmatch(r"\d+(?:[./]\d+)*[a-z]?", cell(cells, "raised")) else ""
+                if item and (cell(cells, "ref") or minute):
+                    self.row_refs[id(item)] = (cell(cells, "ref"), minute)  # its number; the minute it was raised under
         self.used.update(range(i, j))
         return j
 
@@ -698,7 +711,11 @@ class Extractor:
                 if self.proposal and rule["kind"] == "resolution" and not rule.get("in_proposal"):
                     continue  # a report's "it was agreed" tells what happened elsewhere
                 if rule["kind"] != "resolution":
-                    self.emit(rule["kind"], s0, s1, label, "sentence:" + name, owner=owner)
+                    subs = self.collect_list(para_index + 1)[0] if _opens(s_text) and b >= len(body.rstrip()) - 1 else []
+                    for sp, e in subs:  # "… the Panel recommends that the Commissioner:" then "(a) publishes …"
+                        self.emit(rule["kind"], sp.body_start, e, sp.label, "sentence:" + name + ":list")
+                    if not subs:
+                        self.emit(rule["kind"], s0, s1, label, "sentence:" + name, owner=owner)
                     continue
                 if (rule.get("opens_list") or self.r["list_resolves"].search(s_text)) and _opens(s_text) and b >= len(body.rstrip()) - 1:
                     subs, nxt = self.collect_list(para_index + 1)
@@ -953,7 +970,7 @@ class Extractor:
 
     def tagged_above(self, item: Item) -> Item | None:
         """A log row numbered 25/11 repeats the action minuted above with the tag "[Action 25/11]"."""
-        ref = self.row_refs.get(id(item), "")
+        ref = self.row_refs.get(id(item), ("", ""))[0]
         if len(ref) < 3 or not re.search(r"\d", ref):
             return None  # "5" is too common to be a tag
         tag = r"(?i:\baction\s*(?:no\.?|ref\.?)?\s*|[\[(])" + re.escape(ref) + r"(?![\w/-])"
@@ -967,8 +984,8 @@ class Extractor:
     def minute_action(self, item: Item, words: frozenset) -> Item | None:
         """A log row whose Ref is a minute number ("25/020", "25/017b" for its item (b)) repeats the action minuted
         under that heading, the one sharing most words with it."""
-        ref = self.row_refs.get(id(item), "")
-        m = re.fullmatch(r"(\d+(?:[./]\d+)+)\s*\(?([a-z])?\)?", ref)
+        ref, minute = self.row_refs.get(id(item), ("", ""))
+        m = re.fullmatch(r"(\d+(?:[./]\d+)+)\s*\(?([a-z])?\)?", ref) or re.fullmatch(r"(\d+(?:[./]\d+)*)\s*\(?([a-z])?\)?", minute)
         if not m:
             return None
         head = re.search(r"(?m)^[ \t]*" + re.escape(m.group(1)) + r"\.?[ \t]+[A-Z]", self.text[:item.start])

@@ -107,6 +107,8 @@ def paragraphs(text: str) -> list[Para]:
                 begins = True  # the first word would have fitted on the line above: that line ended its paragraph
             elif ends_sentence and starts_upper and line.rstrip().endswith(":") and len(line) < 0.5 * p90:
                 begins = True  # "The Board:" opens a list
+            elif ends_sentence and len(line.split()) >= 3 and not re.search(r"[a-z]", line):
+                begins = True  # "ITEM 47/2025 PROPOSED DISPOSAL OF ERF 1187": a heading in capitals
             elif not ends_sentence and short and starts_upper and not CONNECTIVE.search(prev):
                 begins = True  # a line that stops short of the margin ends its paragraph (a heading, a lost full stop)
             elif not ends_sentence and OPENER.match(line) and not CONNECTIVE.search(prev) \
