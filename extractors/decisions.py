@@ -221,6 +221,7 @@ class Extractor:
         self.used: set[int] = set()
         self.r = _rules()
         self._sections = self._headings = None  # built on first use
+        self.merged: set[int] = set()  # minuted actions a log row has merged into, by id
         self.row_refs: dict[int, tuple[str, str]] = {}  # an action-log row's (Ref, Minute) cells, by id of its item
 
     # -- helpers -------------------------------------------------------------------------------
@@ -338,6 +339,12 @@ class Extractor:
             rest_start, rest = p.end, ""  # "RESOLVED: that" then "(i) … (ii) …" below; "Resolution No. 70 (Amendment)"
         if stem.get("rest_must_match") and not re.match(stem["rest_must_match"], rest, re.I):
             return i
+        nxt = self.ptext(self.paras[i + 1]) if i + 1 < len(self.paras) else ""
+        if stem.get("trails") and not rest and i and self.items and self.items[-1].kind == "resolution" \
+                and self.items[-1].end >= self.paras[i - 1].start and not self.is_skip_text(nxt) \
+                and not self.r["motion_text"].match(nxt):
+            self.used.add(i)  # "RESOLVED: (a) … (d) …" then "Council resolution number C44/2025": its number, below it
+            return i + 1
         default = stem.get("outcome") if kind == "resolution" else None
         made: list[Item] = []
         subs: list = []
@@ -746,8 +753,13 @@ class Extractor:
                     # "Budget 2025/26. RESOLVED: that …": the item starts after what the pattern matched
                     first = start + min(y for x, y, mid in found if mid == matches[0] and a <= x and y <= b) \
                         if rule.get("text_after_match") else s0
+                    result = self.result_after(s1, para_index) if rule.get("needs_result") else None
+                    if rule.get("needs_result") and not result:
+                        continue
                     it = self.emit("resolution", first, s1, label, "sentence:" + name)
-                    if it:
+                    if it and result:
+                        it.outcome = result
+                    elif it:
                         it.outcome = rule.get("outcome") if rule.get("outcome") else None
                         explicit = leading_outcome(it.text)
                         if explicit in ("deferred", "rejected", "carried", "noted", "approved"):
@@ -995,7 +1007,7 @@ class Extractor:
         nxt = re.compile(r"(?m)^[ \t]*" + shape + r"\.?[ \t]+[A-Z]").search(self.text, head.end())
         stop = min(nxt.start() if nxt else item.start, item.start)
         cands = [it for it in self.items if it.kind == "action" and it.rule != "table:action_log"
-                 and head.start() <= it.start < stop]
+                 and head.start() <= it.start < stop and id(it) not in self.merged]
         cands = [it for it in cands if (it.label or "").strip("().").lower() == m.group(2)] or cands
         best = max(cands, key=lambda it: len(words & _words(it.text)), default=None)
         return best if best and words & _words(best.text) else None
@@ -1012,6 +1024,7 @@ class Extractor:
         mine = _words(item.text)
         minuted = self.minute_action(item, mine)
         if minuted:
+            self.merged.add(id(minuted))  # "45 Circulate reserves forecast …", then "45 Circulate final precept report …"
             minuted.owner = item.owner or minuted.owner
             minuted.due_text = item.due_text or minuted.due_text
             return True
