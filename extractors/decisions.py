@@ -74,6 +74,7 @@ def _rules():
         "agenda_section": re.compile(load("stems")["agenda_section_next"], re.I),
         "preamble": re.compile(load("stems")["preamble"]),
         "operative": re.compile(load("stems")["operative"]),
+        "operative_item": re.compile(load("stems")["operative"], re.I),  # "– took note of …" under "The Bureau"
         "operative_skip": re.compile(load("stems")["operative_skip"]),
         "skip": _compile(fields["skip"]),
         "owner_task": [(a, re.compile(a["pattern"].replace("{OWNER}", _owners(actions["owner_unit"]))), re.compile(a["requires"]))
@@ -101,6 +102,7 @@ def _rules():
         "group_owner": re.compile(actions["group_owner"]),
         "done_status": re.compile(actions["done_status"], re.I),
         "new_status": re.compile(actions["new_status"], re.I),
+        "decision_row": re.compile(actions["decision_row"]),
         "merge_min": actions["merge_min_shared"],
         "list_resolves": re.compile(load("sentences")["list_stem_resolves"], re.I),
         "prose_in_stops": re.compile(fields["prose_in_stops"], re.I),
@@ -466,7 +468,7 @@ class Extractor:
                 break
             if self.r["preamble"].match(t) or self.r["operative_skip"].match(t):
                 k += 1
-            elif self.r["operative"].match(t):
+            elif self.r["operative"].match(t) or (q.label and self.r["operative_item"].match(t)):
                 end, k = q.end, k + 1
                 while _opens(t) and k < len(self.paras):  # "Elected the following members …:"
                     o = self.ptext(self.paras[k])
@@ -538,6 +540,9 @@ class Extractor:
             for role in ("task", "owner", "due", "status", "raised", "ref"):
                 if role not in col and cell in h[role]:
                     col[role] = k
+        named = [k for k, cell in enumerate(header) if cell in h["task"] and re.search(r"decision|action", cell)]
+        if named:
+            col["task"] = named[0]  # "Item | Decision / action": the item column holds references
         if "task" not in col or not ({"owner", "due"} & set(col)):
             return i
         carried_due, dues = None, []
@@ -563,11 +568,14 @@ class Extractor:
             owner = cells[owner_k][2].strip() if "owner" in col and owner_k < len(cells) else None
             due = cells[due_k][2].strip() if "due" in col and due_k < len(cells) else None
             status_k = col.get("status", -1) + shift
-            if "status" in col and status_k < len(cells) and self.r["done_status"].match(cells[status_k][2].strip()):
-                continue  # an earlier action, reported done
             raised_k = col.get("raised", -1) + shift
-            if "raised" in col and raised_k < len(cells) and self.raised_earlier(cells[raised_k][2].strip(), row.start):
+            raised = cells[raised_k][2].strip() if "raised" in col and raised_k < len(cells) else ""
+            if raised and self.raised_earlier(raised, row.start):
                 continue
+            this_meeting = bool(raised and DATE_RE.search(raised))  # raised today: "Complete" is its state, not history
+            if "status" in col and status_k < len(cells) and self.r["done_status"].match(cells[status_k][2].strip()) \
+                    and not this_meeting:
+                continue  # an earlier action, reported done
             if task.strip().lower().rstrip(":") in h["task"]:
                 continue  # the header row again, after a page break
             status = cells[status_k][2].strip() if "status" in col and status_k < len(cells) else ""
@@ -582,6 +590,12 @@ class Extractor:
                 carried_due = due
                 dues.append(due or "")
             # One cell may hold several bulleted tasks: each is an action.
+            if self.r["decision_row"].match(task.strip()):  # "Approved the Joint Forward Plan …" | ICB Board
+                item = self.emit("resolution", s, e, None, "table:decision_log")
+                if item:
+                    item.outcome = leading_outcome(item.text) or "approved"
+                    item.due_text = due if due and DATE_RE.search(due) else None
+                continue
             for m in re.finditer(r"[^•]+", task):
                 a, b = s + m.start(), s + m.end()
                 item = self.emit("action", a, b, None, "table:action_log", owner=owner or None)
@@ -1014,6 +1028,10 @@ class Extractor:
 
     def logged_again(self, item: Item) -> bool:
         """An action-log row repeating an action minuted above it: the minuted one takes the log's owner and due."""
+        if item.rule == "table:decision_log":  # the log's row for a decision minuted above it
+            mine = _words(item.text)
+            return any(it.kind == "resolution" and it.start < item.start and it.rule != "table:decision_log"
+                       and len(mine & _words(it.text)) >= max(3, 0.6 * len(mine)) for it in self.items)
         if item.rule != "table:action_log":
             return False
         tagged = self.tagged_above(item)
