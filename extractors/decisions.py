@@ -778,7 +778,8 @@ class Extractor:
                         explicit = leading_outcome(it.text)
                         if explicit in ("deferred", "rejected", "carried", "noted", "approved"):
                             it.outcome = explicit
-                        if name in ("moved_seconded", "motion_by") and not it.outcome:
+                        if name in ("moved_seconded", "motion_by", "moved_to_verb", "motion_colon", "seconded_moved") \
+                                and not it.outcome:
                             # a motion's result printed after a roll call belongs to it
                             it.outcome = self.result_after(s1, para_index) or (
                                 "carried" if self.r["motion_passed"].search(s_text) else None)
