@@ -497,6 +497,9 @@ class Extractor:
         """A "CARRIED" / "Motion failed 2-5" line just after a decision gives its outcome."""
         for k in range(j, min(j + 3, len(self.paras))):
             t = self.ptext(self.paras[k]).strip()
+            if self.r["motion_tail"].match(t) and leading_outcome(t):
+                self.used.add(k)  # "The resolution was proposed by X, seconded by Y, and passed on a show of hands."
+                return leading_outcome(t)
             if len(t) > 120:  # a result line is short; a longer paragraph is business of its own
                 break
             for part in re.split(r"(?<=[.;])\s+", t):  # "Vote: Ayes 5, Noes 0. Motion carried 5-0."

@@ -39,7 +39,7 @@ LABELS = _compile_labels()
 STOP = re.compile(r"^(?-i:(?![a-z]))(?:" + "|".join(load("fields")["stop"]) + r")", re.I)  # a field starts in capitals: "signed off on …" wraps
 SECTION = re.compile(load("labels")["section"])
 RULE_LINE = re.compile(r"^\s*[-=_*~#.]{3,}\s*$")  # drawn separators are blank lines to a reader
-FIELD_START = re.compile(r"^[A-Z][A-Za-z/ ]{1,30}\s*[:–—]\s")
+FIELD_START = re.compile(r"^[A-Z][A-Za-z/ ]{1,30}(?:\s+(?:No\.\s*)?\d{1,4}[A-Za-z]?)?\s*[:–—]\s")  # "Ordinary Resolution 4: …"
 CONNECTIVE = re.compile(r"(?:[,\-–&/]|\b(?:and|or|of|the|to|in|for|with|a|an|by|on|at|from|that|which|its|their|our))\s*$", re.I)
 TERMINAL = re.compile(r"[.!?;:)\]]['\"’”]?$")
 OPENER = re.compile(load("fields")["sentence_openers"])
@@ -70,6 +70,14 @@ def match_label(line: str) -> tuple[str, str, int] | None:
     return None
 
 
+def _continues(lines, i: int) -> bool:
+    """The next non-blank line goes on with a small letter: "…, and that" / "the Ward Councillor be advised …"."""
+    for _, ln in lines[i + 1:i + 4]:
+        if ln.strip():
+            return bool(re.match(r"\s*[a-z]", ln)) and match_label(ln.strip()) is None
+    return False
+
+
 def paragraphs(text: str) -> list[Para]:
     lines = []
     pos = 0
@@ -83,8 +91,8 @@ def paragraphs(text: str) -> list[Para]:
     cur = None
     for i, (start, line) in enumerate(lines):
         if not line.strip() or RULE_LINE.match(line):
-            if cur:
-                out.append(cur)
+            if cur and not (CONNECTIVE.search(lines[i - 1][1]) and _continues(lines, i)):
+                out.append(cur)  # a blank line ends a paragraph, unless a page break fell inside a sentence
                 cur = None
             continue
         is_table = "\t" in line
