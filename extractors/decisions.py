@@ -390,6 +390,10 @@ class Extractor:
                 made += [it] if it else []
                 j = j2
             elif subs:
+                if stem.get("item_starts"):  # "(a) CHANGES TO THE AGENDA (Item 2)" then "That the agenda …"
+                    starts = [(sp, e, re.search(stem["item_starts"], self.text[sp.body_start:e])) for sp, e in subs]
+                    subs = [(Para(sp.start, e, sp.body_start + m.start(), sp.label, sp.family, False), e)
+                            for sp, e, m in starts if m]
                 for sp, end in subs:
                     cap = re.match(r"[A-Z][a-z]+(?:\s+[A-Za-z]+){0,3}\.\s+(?=[A-Z])", self.ptext(sp)) \
                         if sp.family == "section_dot" else None  # "Section 2. Approval. The City Commission …"
@@ -511,7 +515,7 @@ class Extractor:
 
     def result_of(self, text: str, max_len: int = 80) -> str | None:
         """The outcome a short result line states ("The motion carried\nunanimously." → carried), else None."""
-        text = " ".join(text.split())
+        text = re.sub(r"^(?i:result|outcome|vote)\s*:\s*", "", " ".join(text.split()))  # "Result: Motion CARRIED …"
         if len(text) >= max_len:
             return None
         return next((outcome for rx, outcome in self.r["results"] if rx.match(text)), None)
