@@ -426,7 +426,11 @@ class Extractor:
                 j = k + 1
         else:
             end = p.end
-            tasks = self.trailing_tasks(rest_start, p.end) if kind == "resolution" else []
+            first = stem.get("sentence_only") and re.search(r"[.!?](?=\s+[A-Z])", self.text[rest_start:p.end])
+            if first and not self.r["abbrev"].search(self.text[rest_start:rest_start + first.end()]):
+                end = rest_start + first.end()  # "Council NOTED the report." then "Members were reminded …"
+                self.prose_span(end, p.end, p.label, i)
+            tasks = self.trailing_tasks(rest_start, end) if kind == "resolution" else []
             if tasks:
                 end = tasks[0][0]
                 for a, b, owner in tasks:
@@ -832,7 +836,7 @@ class Extractor:
         chosen = subs[lo:hi + 1] if lo is not None and hi is not None else ([] if m.group("first") else subs)
         if not chosen:
             return False
-        outcome = self.result_after(end, para_index)
+        outcome = self.result_after(end, para_index) or ("carried" if self.r["motion_passed"].search(sentence) else None)
         for sp, e in chosen:
             it = self.emit("resolution", sp.body_start, e, sp.label, "sentence:consent")
             if it:
