@@ -807,7 +807,7 @@ class Extractor:
 
     def later_task(self, sentence: str):
         """"…as soon as possible, Councillor Healey to order Scalpings.": (clause match, owner) of a task in a later clause."""
-        return next(((m, o) for m in re.finditer(r"[,;]\s+(?=(?:the\s+)?[A-Z])", sentence)
+        return next(((m, o) for m in re.finditer(r"[,;]\s+(?:and\s+)?(?=(?:the\s+)?[A-Z])", sentence)
                      for o in [self.task_owner(sentence[m.end():])] if o), None)
 
     def consent_items(self, sentence: str, para_index: int, end: int) -> bool:
