@@ -101,6 +101,7 @@ def _rules():
 def _nlp():
     """A blank English pipeline: sentence splitting and the Matcher need no trained model."""
     import spacy
+    from spacy.attrs import LOWER
     from spacy.matcher import Matcher
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
@@ -111,6 +112,8 @@ def _nlp():
         meta[p["name"]] = p
     meta["_cues"] = frozenset(w for p in load("sentences")["patterns"] for w in _cue_words(p["pattern"]))
     meta["_needs"] = [_required(p["pattern"]) for p in load("sentences")["patterns"]]
+    meta["_cue_lower"] = frozenset(h for needs in meta["_needs"] for a, v in needs if a == LOWER for h in v)
+    meta["_cue_orth"] = frozenset(h for needs in meta["_needs"] for a, v in needs if a != LOWER for h in v)
     return nlp, matcher, meta
 
 
@@ -151,9 +154,18 @@ def _matches(doc) -> list[tuple[int, int, int]]:
     from spacy.attrs import LOWER, ORTH
     _, _, meta = _nlp()
     arr = doc.to_array([LOWER, ORTH])
-    have = {LOWER: set(arr[:, 0].tolist()), ORTH: set(arr[:, 1].tolist())}
-    live = tuple(k for k, needs in enumerate(meta["_needs"]) if all(not have[a].isdisjoint(v) for a, v in needs))
+    live = _live(frozenset(meta["_cue_lower"].intersection(arr[:, 0].tolist())),
+                 frozenset(meta["_cue_orth"].intersection(arr[:, 1].tolist())))
     return _matcher_of(live)(doc) if live else []
+
+
+@lru_cache(maxsize=4096)
+def _live(lower: frozenset, orth: frozenset) -> tuple[int, ...]:
+    """The patterns whose every required token has a value among these (the doc's values that any pattern needs)."""
+    from spacy.attrs import LOWER
+    _, _, meta = _nlp()
+    return tuple(k for k, needs in enumerate(meta["_needs"])
+                 if all(not (lower if a == LOWER else orth).isdisjoint(v) for a, v in needs))
 
 
 _COMMON = {"the", "a", "an", "to", "of", "was", "were", "is", "are", "be", "been", "that", "this", "it", "and", "in",
