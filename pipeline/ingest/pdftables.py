@@ -401,6 +401,15 @@ def _inside_all(chars, bbox) -> list:
     return [c for c in chars if x0 <= c.hm < x1 and top <= c.vm < bottom]
 
 
+def _outside_all(chars, boxes) -> list:
+    """[c for c in chars if not any(_overlaps(c, b) for b in boxes)], inlined for the usual single table."""
+    if len(boxes) != 1:
+        return [c for c in chars if not any(_overlaps(c, b) for b in boxes)]
+    x0, top, x1, bottom = boxes[0]
+    return [c for c in chars if not ((w := min(c.x1, x1) - max(c.x0, x0)) >= 0
+                                     and (h := min(c.bottom, bottom) - max(c.top, top)) >= 0 and w + h > 0)]
+
+
 def read_page(page, textpage):
     """The page's text with its kept ruled tables as TAB-separated rows, or None when it keeps no table,
     or FALLBACK when the page is one this module does not model (pdf.py then asks pdfplumber)."""
@@ -439,7 +448,7 @@ def read_page(page, textpage):
             tables.append((tb, rows))
     if not tables:
         return None
-    rest = [c for c in chars if not any(_overlaps(c, t[0]) for t in tables)]
+    rest = _outside_all(chars, [t[0] for t in tables])
     lines = text_lines(rest)
     for _, rows in tables:
         for top, texts in rows:
