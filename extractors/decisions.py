@@ -112,6 +112,8 @@ def _nlp():
         meta[p["name"]] = p
     meta["_cues"] = frozenset(w for p in load("sentences")["patterns"] for w in _cue_words(p["pattern"]))
     meta["_needs"] = [_required(p["pattern"]) for p in load("sentences")["patterns"]]
+    punct = nlp.get_pipe("sentencizer").punct_chars  # a token in these ends a sentence
+    meta["_punct"] = frozenset(punct) if all(len(p) == 1 for p in punct) else None
     meta["_cue_lower"] = frozenset(h for needs in meta["_needs"] for a, v in needs if a == LOWER for h in v)
     meta["_cue_orth"] = frozenset(h for needs in meta["_needs"] for a, v in needs if a != LOWER for h in v)
     return nlp, matcher, meta
@@ -572,16 +574,23 @@ class Extractor:
         nlp, matcher, meta = _nlp()
         body = self.text[start:end]
         # a wrapped line must not split "It was\nagreed" into two tokens; same length, so offsets hold
-        doc = nlp(body.replace("\n", " "))
-        spans: list[list[int]] = []
-        for sent in doc.sents:
-            if spans and self.r["abbrev"].search(body[spans[-1][0]:spans[-1][1]].rstrip()):
-                spans[-1][1] = sent.end_char  # "Resolution No. 2023-07" is one sentence
-            else:
-                spans.append([sent.start_char, sent.end_char])
-        # one Matcher pass over the paragraph; each sentence takes the matches that lie inside it
+        flat = body.replace("\n", " ")
         cues = meta["_cues"]
         wanted = "*" in cues or not cues.isdisjoint(re.findall(r"[a-z]+|[^\sa-z]", body.lower()))
+        if not wanted and meta["_punct"] is not None and meta["_punct"].isdisjoint(flat) \
+                and flat[:1].strip() and flat[-1:].strip():
+            # nothing to match and no sentence-ending character: spaCy would give one sentence, the whole text
+            doc, sents = None, [(0, len(flat))]
+        else:
+            doc = nlp(flat)
+            sents = [(sent.start_char, sent.end_char) for sent in doc.sents]
+        spans: list[list[int]] = []
+        for sent_start, sent_end in sents:
+            if spans and self.r["abbrev"].search(body[spans[-1][0]:spans[-1][1]].rstrip()):
+                spans[-1][1] = sent_end  # "Resolution No. 2023-07" is one sentence
+            else:
+                spans.append([sent_start, sent_end])
+        # one Matcher pass over the paragraph; each sentence takes the matches that lie inside it
         found = [(doc[i].idx, doc[j - 1].idx + len(doc[j - 1]), mid) for mid, i, j in (_matches(doc) if wanted else [])]
         for k, (a, b) in enumerate(spans):
             s_text = body[a:b]
