@@ -15,6 +15,7 @@ from rules import load
 
 from .dates import DATE_RE, interpret
 from .items import Item
+from .literals import may_match, required_literals
 from .segment import SECTION, STOP, Para, paragraphs
 
 MAX_SPAN = 100_000  # characters of prose handed to spaCy at once
@@ -53,6 +54,7 @@ def _rules():
         "skip": _compile(fields["skip"]),
         "owner_task": [(a, re.compile(a["pattern"].replace("{OWNER}", _owners(actions["owner_unit"]))), re.compile(a["requires"]))
                        for a in actions["owner_task"]],
+        "owner_task_lits": [required_literals(a["requires"]) for a in actions["owner_task"]],  # speed only
         "trailing_tag": re.compile(actions["trailing_owner_tag"]),
         "clause_directed": re.compile(actions["clause_directed"]),
         "agreed_task": re.compile(actions["agreed_task"].replace("{OWNER}", _owners(actions["owner_unit"]))),
@@ -771,8 +773,8 @@ class Extractor:
 
     def task_owner(self, sentence: str) -> str | None:
         s = sentence.strip()
-        for spec, rx, needs in self.r["owner_task"]:
-            m = needs.search(s) and rx.match(s)
+        for (spec, rx, needs), lits in zip(self.r["owner_task"], self.r["owner_task_lits"]):
+            m = may_match(lits, s) and needs.search(s) and rx.match(s)
             if m:
                 owner = m.group("owner").strip()
                 if (owner in self.r["not_owner"] or owner.split()[0] in self.r["not_owner"]) \
