@@ -240,7 +240,9 @@ def strip_running_lines(pages: list[str]) -> list[str]:
 TAIL = 4096
 _STARTXREF = re.compile(rb"startxref\s+(\d+)")
 _XREF_AT = re.compile(rb"\s*(xref\s+\d+\s+\d+\s+\d{10}\s\d{5}\s[nf]|\d+\s+\d+\s+obj\b)")
-_XREF_ANYWHERE = re.compile(rb"(?<!start)xref\s+\d+\s+\d+\s+\d{10}\s\d{5}\s[nf]|/Type\s*/XRef\b")
+# Two searches, each opening with a literal that re scans for fast (one alternation tries every byte: ~20 ms
+# on a 500 KB file); "xref(?<!startxref)" is "(?<!start)xref".
+_XREF_ANYWHERE = (re.compile(rb"xref(?<!startxref)\s+\d+\s+\d+\s+\d{10}\s\d{5}\s[nf]"), re.compile(rb"/Type\s*/XRef\b"))
 
 
 def check_structure(data: bytes) -> None:
@@ -253,7 +255,7 @@ def check_structure(data: bytes) -> None:
     for base in {0, max(data.find(b"%PDF-"), 0)}:  # offsets may count from a junk prefix's end
         if base + offset < len(data) and _XREF_AT.match(data, base + offset):
             return
-    if not _XREF_ANYWHERE.search(data):  # a wrong offset alone is common and harmless: PDFium finds the table
+    if not any(rx.search(data) for rx in _XREF_ANYWHERE):  # a wrong offset alone is common and harmless: PDFium finds the table
         raise IngestError("corrupt PDF: xref table damaged (startxref points to no xref)")
 
 

@@ -291,10 +291,11 @@ def table_rows(cells) -> list[list]:
 # --------------------------------------------------------------------------- characters and text
 
 class Char:
-    __slots__ = ("text", "x0", "x1", "top", "bottom", "size")
+    __slots__ = ("text", "x0", "x1", "top", "bottom", "size", "hm", "vm")
 
     def __init__(self, text, x0, x1, top, bottom, size):
         self.text, self.x0, self.x1, self.top, self.bottom, self.size = text, x0, x1, top, bottom, size
+        self.hm, self.vm = (x0 + x1) / 2, (top + bottom) / 2  # the centre, which _inside tests
 
 
 def page_chars(textpage, height: float) -> list[Char]:
@@ -391,8 +392,22 @@ def _overlaps(c: Char, bbox) -> bool:
 
 
 def _inside(c: Char, bbox) -> bool:
-    hm, vm = (c.x0 + c.x1) / 2, (c.top + c.bottom) / 2
-    return bbox[0] <= hm < bbox[2] and bbox[1] <= vm < bbox[3]
+    return bbox[0] <= c.hm < bbox[2] and bbox[1] <= c.vm < bbox[3]
+
+
+def _inside_all(chars, bbox) -> list:
+    """[c for c in chars if _inside(c, bbox)], the test inlined (this is most of a table page's time)."""
+    x0, top, x1, bottom = bbox[0], bbox[1], bbox[2], bbox[3]
+    return [c for c in chars if x0 <= c.hm < x1 and top <= c.vm < bottom]
+
+
+def _outside_all(chars, boxes) -> list:
+    """[c for c in chars if not any(_overlaps(c, b) for b in boxes)], inlined for the usual single table."""
+    if len(boxes) != 1:
+        return [c for c in chars if not any(_overlaps(c, b) for b in boxes)]
+    x0, top, x1, bottom = boxes[0]
+    return [c for c in chars if not ((w := min(c.x1, x1) - max(c.x0, x0)) >= 0
+                                     and (h := min(c.bottom, bottom) - max(c.top, top)) >= 0 and w + h > 0)]
 
 
 def read_page(page, textpage):
@@ -417,7 +432,8 @@ def read_page(page, textpage):
               max(c[3] for c in cells))
         # Table.extract tests every character against every row, then the row's against its cells; the same
         # test here, on the table's characters sorted by their vertical centre, so a row is a bisect away
-        inside = sorted(((ch.top + ch.bottom) / 2, k, ch) for k, ch in enumerate(chars) if _inside(ch, tb))
+        x0, top, x1, bottom = tb
+        inside = sorted((ch.vm, k, ch) for k, ch in enumerate(chars) if x0 <= ch.hm < x1 and top <= ch.vm < bottom)
         mids = [m for m, _, _ in inside]
         rows = []
         for row in table_rows(cells):
@@ -425,15 +441,14 @@ def read_page(page, textpage):
             rb = (min(c[0] for c in live), min(c[1] for c in live), max(c[2] for c in live),
                   max(c[3] for c in live))
             span = inside[bisect.bisect_left(mids, rb[1]):bisect.bisect_left(mids, rb[3])]
-            in_row = [ch for _, _, ch in sorted(span, key=lambda t: t[1]) if _inside(ch, rb)]  # content order
-            rows.append((rb[1], [None if c is None else cell_text([ch for ch in in_row if _inside(ch, c)])
-                                 for c in row]))
+            in_row = _inside_all([ch for _, _, ch in sorted(span, key=lambda t: t[1])], rb)  # content order
+            rows.append((rb[1], [None if c is None else cell_text(_inside_all(in_row, c)) for c in row]))
         # pdf.py's rule: a box drawn round a paragraph is a one-column "table"; a kept one fills 2 cells in 2 rows
         if sum(1 for _, texts in rows if sum(1 for t in texts if t and t.strip()) >= 2) >= 2:
             tables.append((tb, rows))
     if not tables:
         return None
-    rest = [c for c in chars if not any(_overlaps(c, t[0]) for t in tables)]
+    rest = _outside_all(chars, [t[0] for t in tables])
     lines = text_lines(rest)
     for _, rows in tables:
         for top, texts in rows:
