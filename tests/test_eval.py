@@ -7,9 +7,9 @@ from conftest import CORPUS
 from pipeline.cli import cli
 from pipeline.evaluate import evaluate, find_pairs, score_one, similarity, total
 
-CORPUS_F1_FLOOR = 0.93   # corpus/: seeds, papers, renditions and the blind held-out set (0.931 reached)
-TUNED_F1_FLOOR = 0.96    # seeds + papers + renditions, the papers the rules were developed on (0.966 reached)
-DEV_F1_FLOOR = 0.88      # ../shared/corpus-dev (0.890 reached with OCR)
+CORPUS_F1_FLOOR = 0.94   # corpus/: seeds, papers, renditions and the blind held-out set G (0.944 reached)
+TUNED_F1_FLOOR = 0.96    # seeds + papers + renditions, the papers the rules were developed on (0.966 reached, 87 papers)
+DEV_F1_FLOOR = 0.89      # ../shared/corpus-dev (0.900 reached with OCR)
 
 
 def test_similarity_is_symmetric_and_normalised():
@@ -30,7 +30,7 @@ def test_every_seed_is_perfect():
 
 def test_corpus_f1_floor():
     t = total(evaluate([CORPUS]))
-    assert t.tp > 600
+    assert t.tp > 1100
     assert t.f1 >= CORPUS_F1_FLOOR, f"corpus F1 {t.f1:.3f}"
 
 
