@@ -38,6 +38,7 @@ def _jumps(label: str, prev: str | None) -> bool:
     return bool(a and b and len(a) <= 3 and len(b) <= 3 and "." not in (label or "").strip(".") and int(a) > int(b) + 3)
 
 
+PULLED = re.compile(r"(?i)\b(?:pulled|removed)\b.{0,40}\bsee\s+below\b|--\s*pulled\b|\((?:pulled|removed)\b")  # a consent item taken out
 GLUE_END = re.compile(r"[;,]\s*(?:and|or)?\s*$")
 
 
@@ -826,6 +827,10 @@ class Extractor:
                             self.used.add(para_index + 1)
                             it.outcome = decide_outcome(it.text, self.motion_result(para_index + 2), None)
                         continue
+                    out = re.search(r"(?i)exception\s+of\s+items?\s+([\w.]+(?:\s*(?:,|and|&)\s*[\w.]+)*)", s_text)
+                    out = set(re.findall(r"\w+", out.group(1).lower())) - {"and"} if out else set()
+                    subs = [(sp, e) for sp, e in subs if (sp.label or "").strip("().").lower() not in out
+                            and not PULLED.search(self.text[sp.body_start:e])]  # "… with the exception of Item 6"
                     if subs:
                         made = [self.emit("resolution", sp.body_start, e, sp.label, "sentence:" + name + ":list")
                                 for sp, e in subs]
@@ -833,8 +838,9 @@ class Extractor:
                         approves = "approved" if self.r["list_approves"].search(s_text) else None
                         if self.r["list_resolves"].search(s_text):  # "… received the report and resolved:"
                             rule = dict(rule, outcome="approved")
+                        carried = "carried" if re.search(r"(?i)\bcarried\b(?!\s+(?:forward|over))", s_text) else None
                         for it in filter(None, made):
-                            it.outcome = result or leading_outcome(it.text) or rule.get("outcome") or approves
+                            it.outcome = result or leading_outcome(it.text) or rule.get("outcome") or carried or approves
                         continue
                 # "JB to circulate the draft once approved": a task that mentions approval, not a decision
                 passive_task = owner and name == "passive_approved" and not self.r["passive_exempt"].search(s_text)
