@@ -864,7 +864,7 @@ class Extractor:
                         if name in ("moved_seconded", "motion_by", "moved_to_verb", "motion_colon", "seconded_moved") \
                                 and not it.outcome:
                             # a motion's result printed after a roll call belongs to it
-                            it.outcome = self.result_after(s1, para_index) or (
+                            it.outcome = self.result_after(s1, para_index, bool(re.search(r"(?i)\bamend", s_text))) or (
                                 "carried" if self.r["motion_passed"].search(s_text) else None)
                     continue
             later = later or self.later_task(s_text)
@@ -915,12 +915,13 @@ class Extractor:
                 it.outcome = outcome or "approved"
         return True
 
-    def result_after(self, pos: int, para_index: int) -> str | None:
-        """A motion's result: later in its own paragraph (after a roll call), or in the next short lines."""
+    def result_after(self, pos: int, para_index: int, amendment: bool = False) -> str | None:
+        """A motion's result: later in its own paragraph (after a roll call), or in the next short lines; an
+        amendment's result ("Amendment failed 4-5") is not the motion's."""
         para = self.paras[para_index]
         for part in re.split(r"(?<=[.;:])\s+", self.text[pos:para.end]):
             outcome = self.result_of(part)
-            if outcome:
+            if outcome and (amendment or not re.search(r"(?i)\bamendment\b", part)):
                 return outcome
         return self.motion_result(para_index + 1)
 
@@ -967,9 +968,27 @@ class Extractor:
         winner = re.search(r"\b(motion|amendment)\s+was\s+(?:\w+\s+)?(?:carried|passed|adopted)\b", sentence, re.I)
         if prev and winner and winner.group(1).lower() == "motion" and re.search(r"\bamendment\b", prev[-1].text, re.I):
             prev[-1].outcome = "rejected"  # "there voted for the motion 7 and for the amendment 5 and the motion was carried"
-        elif prev and prev[-1].outcome not in ("deferred", "rejected"):
-            prev[-1].outcome = outcome
+        elif prev:
+            target = self.result_target(prev, sentence)
+            if target.outcome not in ("deferred", "rejected"):
+                target.outcome = outcome
         return True  # a result with no motion before it is still no decision of its own
+
+    @staticmethod
+    def result_target(prev: list[Item], sentence: str) -> Item:
+        """Which motion a result line decides: "The main motion as amended carried 5-0" skips the amendment voted
+        just before it; "Amendment failed" takes the amendment; a bare "Motion carried" after an amendment already
+        decided goes to the motion still open."""
+        amend = lambda it: bool(re.search(r"(?i)\bamend", it.text))  # noqa: E731
+        said = re.search(r"(?i)\b(main\s+|original\s+|substantive\s+)?(motion|amendment)\b[^.;]{0,40}?"
+                         r"\b(?:carried|passed|adopted|lost|failed|defeated)\b", sentence)
+        if said and said.group(2).lower() == "amendment":
+            return next((it for it in reversed(prev) if amend(it)), prev[-1])
+        if said and said.group(1):
+            return next((it for it in reversed(prev) if not amend(it)), prev[-1])
+        if amend(prev[-1]) and prev[-1].outcome:
+            return next((it for it in reversed(prev) if not amend(it) and not it.outcome), prev[-1])
+        return prev[-1]
 
     def task_owner(self, sentence: str) -> str | None:
         s = sentence.strip()
