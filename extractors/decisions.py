@@ -38,6 +38,7 @@ def _jumps(label: str, prev: str | None) -> bool:
     return bool(a and b and len(a) <= 3 and len(b) <= 3 and "." not in (label or "").strip(".") and int(a) > int(b) + 3)
 
 
+BILINGUAL = re.compile(r"^\s*[^\W\d_][\w’'-]*(?:\s+[^\W\d_][\w’'-]*){0,2}\s+/\s+(?=[a-z])")
 PULLED = re.compile(r"(?i)\b(?:pulled|removed)\b.{0,40}\bsee\s+below\b|--\s*pulled\b|\((?:pulled|removed)\b")  # a consent item taken out
 GLUE_END = re.compile(r"[;,]\s*(?:and|or)?\s*$")
 
@@ -242,6 +243,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 def leading_outcome(text: str, weak: bool = True) -> str | None:
     """The outcome an item's own words state; `weak=False` ignores attitudes ("welcomed") a status field outranks."""
     r = _rules()
+    text = BILINGUAL.sub("", text, count=1)  # "whakatārewa / defer consideration …": the gloss after the slash
     for rx, outcome in r["leading"] + r["anywhere"] + (r["weak"] if weak else []):
         if rx.search(text):
             return outcome
@@ -347,6 +349,7 @@ class Extractor:
         shared stem; a nested bullet list stays inside its item (the objects of one decision)."""
         out: list[list] = []  # [para, end, is_stem]
         family = top = nested = None
+        absorbing = False
         while j < len(self.paras):
             p = self.paras[j]
             if p.table or self.is_stop(p):
@@ -361,15 +364,22 @@ class Extractor:
                     family, top = p.family, p
                     out.append([p, p.end, False])
                 elif nested and p.family == nested:
-                    out.append([p, p.end, False])
+                    if absorbing:
+                        out[-1][1] = p.end  # the terms or conditions of the item above
+                    else:
+                        out.append([p, p.end, False])
                 elif _compatible(p.family, p.label, family, top.label):
                     family = p.family if p.family == family else family
                     top, nested = p, None
                     out.append([p, p.end, False])
                 elif opens and p.family != "bullet" and not nested:
                     nested = p.family
-                    out[-1][2] = True
-                    out.append([p, p.end, False])
+                    absorbing = bool(self.r["list_is_objects"].search(self.text[out[-1][0].body_start:out[-1][1]]))
+                    if absorbing:  # "(a) grant a lease … on the following terms:" then "(i) term – 10 years …"
+                        out[-1][1] = p.end
+                    else:
+                        out[-1][2] = True
+                        out.append([p, p.end, False])
                 elif opens or p.family == "bullet":
                     out[-1][1] = p.end  # nested list inside the current item
                 else:

@@ -97,6 +97,12 @@ def paragraphs(text: str) -> list[Para]:
             continue
         is_table = "\t" in line
         lab = None if is_table else match_label(line)
+        if is_table and line.count("\t") == 1:
+            lab = match_label(line.replace("\t", " "))  # "a)<TAB>whakaae / accept …": a list item set in a table
+            if lab and len(line.split("\t")[0].strip()) == len(lab[0]):
+                is_table = False
+            else:
+                lab = None
         if lab and cur is not None and re.fullmatch(r"[A-Z]\.", lab[0]) and NAME_BEFORE.search(lines[i - 1][1].rstrip()):
             lab = None  # "seconded by Cllr.\nR. Fahy": an initial, not item R.
         begins = cur is None or is_table or cur.table or lab is not None or bool(STOP.match(line))
