@@ -618,13 +618,14 @@ class Extractor:
         h = self.r["headers"]
         col = {}
         for k, cell in enumerate(header):
-            for role in ("task", "owner", "due", "status", "raised", "ref"):
+            for role in ("task", "owner", "due", "status", "raised", "ref", "outcome"):
                 if role not in col and cell in h[role]:
                     col[role] = k
         named = [k for k, cell in enumerate(header) if cell in h["task"] and re.search(r"decision|action", cell)]
         if named:
             col["task"] = named[0]  # "Item | Decision / action": the item column holds references
-        if "task" not in col or not ({"owner", "due"} & set(col)):
+        decisions = "outcome" in col and "task" in col and not ({"owner", "due"} & set(col))
+        if "task" not in col or not ({"owner", "due"} & set(col) or decisions):
             return i
         carried_due, dues = None, []
         table = []
@@ -671,6 +672,15 @@ class Extractor:
                 carried_due = due
                 dues.append(due or "")
             # One cell may hold several bulleted tasks: each is an action.
+            if decisions:  # Item | Decision | Proposed | Seconded | Outcome: "Carried (5–0)", "Not carried", "Deferred"
+                said = cell(cells, "outcome")
+                item = self.emit("resolution", s, e, cell(cells, "ref") or (cells[0][2].strip() if k else None), "table:decisions")
+                if item:
+                    lost = re.match(r"(?i)(?:not\s+(?:carried|passed|agreed|approved)|lost|defeated|failed)\b", said)
+                    item.outcome = ("rejected" if lost else None) \
+                        or next((o for rx, o in self.r["cell_results"] if rx.match(said)), None) \
+                        or self.result_of(said) or leading_outcome(said) or leading_outcome(item.text) or "approved"
+                continue
             if self.r["decision_row"].match(task.strip()):  # "Approved the Joint Forward Plan …" | ICB Board
                 item = self.emit("resolution", s, e, None, "table:decision_log")
                 if item:
@@ -1040,14 +1050,18 @@ class Extractor:
             if not m or k == 0:
                 continue
             owner = m.group("owner").strip()
+            due = m.group("due")  # "Action: JM – September meeting"
             prev = self.paras[k - 1]
             self.used.add(k)
             hits = [it for it in self.items if prev.body_start <= it.start < prev.end + 1]
             if hits:
                 for it in hits:
                     it.owner = it.owner or owner
+                    it.due_text = it.due_text or (due.strip() if due else None)
                 continue
-            self.emit("action", prev.body_start, prev.end, prev.label, "line:action_owner", owner=owner)
+            it = self.emit("action", prev.body_start, prev.end, prev.label, "line:action_owner", owner=owner)
+            if it and due:
+                it.due_text = due.strip()
 
     # -- driver --------------------------------------------------------------------------------------
     def run(self) -> list[Item]:
