@@ -39,6 +39,7 @@ def _jumps(label: str, prev: str | None) -> bool:
 
 
 BILINGUAL = re.compile(r"^\s*[^\W\d_][\w’'-]*(?:\s+[^\W\d_][\w’'-]*){0,2}\s+/\s+(?=[a-z])")
+OWN_MOTION = re.compile(r"(?i)^\W*(?:an?\s+)?(?:proposal|motion|amendment)\s+(?:\(?by\s+[^,()]+\)?,?\s+(?:seconded\s+by\s+[^,]+,\s+)?)?(?:to|that)\s+(?!(?:\S+\s+){0,2}(?:was|were|failed|carried|passed|lost)\b)")
 PULLED = re.compile(r"(?i)\b(?:pulled|removed)\b.{0,40}\bsee\s+below\b|--\s*pulled\b|\((?:pulled|removed)\b")  # a consent item taken out
 GLUE_END = re.compile(r"[;,]\s*(?:and|or)?\s*$")
 
@@ -982,8 +983,8 @@ class Extractor:
                 self.items.remove(prev[-1])  # "Motion died for lack of a second.": nothing was decided
             return True
         outcome = self.result_of(sentence, max_len=10_000)  # callers pass only short sentences
-        if not outcome:
-            return False
+        if not outcome or OWN_MOTION.match(sentence):
+            return False  # "A proposal by X, seconded by Y, to donate £200 … was not agreed": a decision with its result
         prev = [it for it in self.items if it.kind == "resolution" and it.end <= pos and pos - it.end < 4000]
         winner = re.search(r"\b(motion|amendment)\s+was\s+(?:\w+\s+)?(?:carried|passed|adopted)\b", sentence, re.I)
         if prev and winner and winner.group(1).lower() == "motion" and re.search(r"\bamendment\b", prev[-1].text, re.I):
