@@ -47,6 +47,7 @@ _MINUTES = re.compile(load("fields")["minutes_cue"], re.I | re.M)
 
 
 _INFO_ONLY = re.compile(load("fields")["information_only_cue"], re.I)
+_NO_DECISIONS = re.compile(load("fields")["no_decisions_cue"], re.I)
 
 
 def is_agenda(text: str) -> bool:
@@ -61,6 +62,8 @@ def extract(document) -> Extraction:
     us = is_us(text)
     agenda = is_agenda(text)
     items = dedupe(find_items(text, proposal=agenda, meeting=md))
+    if _NO_DECISIONS.search(text[:2500]):
+        items = []  # "This tracker … does not contain any new proposal, decision or action."
     if _INFO_ONLY.search(text[:1500]):
         # a paper that says it asks for no decision: its "asked to" lines are requests, not recommendations
         items = [it for it in items if it.kind != "recommendation"]
