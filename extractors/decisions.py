@@ -900,8 +900,9 @@ class Extractor:
 
     def later_task(self, sentence: str):
         """"…as soon as possible, Councillor Healey to order Scalpings.": (clause match, owner) of a task in a later clause."""
-        return next(((m, o) for m in re.finditer(r"[,;]\s+(?:and\s+)?(?=(?:the\s+)?[A-Z])", sentence)
-                     for o in [self.task_owner(sentence[m.end():])] if o), None)
+        return next(((m, o) for m in re.finditer(r"[,;]\s+(and\s+)?(?=(?:the\s+)?[A-Z])", sentence)
+                     if not m.group(1) or re.match(r"(?:the\s+)?[A-Z][\w'’ ]{0,40}?\s+to\s+[a-z]", sentence[m.end():])
+                     for o in [self.task_owner(sentence[m.end():])] if o), None)  # ", and the Clerk to draft …"
 
     def consent_items(self, sentence: str, para_index: int, end: int) -> bool:
         """"Motion … to approve Consent Agenda Items 7.A through 7.C": one resolution per listed item."""

@@ -7,8 +7,8 @@ from conftest import CORPUS
 from pipeline.cli import cli
 from pipeline.evaluate import evaluate, find_pairs, score_one, similarity, total
 
-CORPUS_F1_FLOOR = 0.94   # corpus/: seeds, papers, renditions and the blind held-out set G (0.944 reached)
-TUNED_F1_FLOOR = 0.96    # seeds + papers + renditions, the papers the rules were developed on (0.966 reached, 87 papers)
+CORPUS_F1_FLOOR = 0.95   # corpus/: seeds, papers, renditions and the blind held-out set H (0.955 reached)
+TUNED_F1_FLOOR = 0.96    # seeds + papers + renditions, the papers the rules were developed on (0.961 reached, 96 papers)
 DEV_F1_FLOOR = 0.89      # ../shared/corpus-dev (0.900 reached with OCR)
 
 
