@@ -38,9 +38,6 @@ def _jumps(label: str, prev: str | None) -> bool:
     return bool(a and b and len(a) <= 3 and len(b) <= 3 and "." not in (label or "").strip(".") and int(a) > int(b) + 3)
 
 
-BILINGUAL = re.compile(r"^\s*[^\W\d_][\w’'-]*(?:\s+[^\W\d_][\w’'-]*){0,2}\s+/\s+(?=[a-z])")
-OWN_MOTION = re.compile(r"(?i)^\W*(?:an?\s+)?(?:proposal|motion|amendment)\s+(?:\(?by\s+[^,()]+\)?,?\s+(?:seconded\s+by\s+[^,]+,\s+)?)?(?:to|that)\s+(?!(?:\S+\s+){0,2}(?:was|were|failed|carried|passed|lost)\b)")
-PULLED = re.compile(r"(?i)\b(?:pulled|removed)\b.{0,40}\bsee\s+below\b|--\s*pulled\b|\((?:pulled|removed)\b")  # a consent item taken out
 GLUE_END = re.compile(r"[;,]\s*(?:and|or)?\s*$")
 
 
@@ -61,6 +58,11 @@ def _compile(patterns, flags=re.I):
 def _owners(unit: str) -> str:
     """One or more owner units: "The General Manager and the Chair", "MH and CC", "Mike, Eric and Thomas"."""
     return f"{unit}(?:\\s*(?:,\\s*(?:and\\s+)?|\\band\\b|&)\\s*(?:{unit}|I\\b))*"
+
+
+def _named(rx: str, rules: dict) -> str:
+    """"@own_motion" names a regex kept once in the same rules file."""
+    return rules[rx[1:]] if rx.startswith("@") else rx
 
 
 @lru_cache(maxsize=None)
@@ -128,6 +130,13 @@ def _rules():
         "agenda_noise": _compile(load("sentences")["agenda_noise"]),
         "abbrev": re.compile(load("sentences")["abbreviations"]),
         "not_if": {p["name"]: re.compile(p["not_if"], re.I) for p in load("sentences")["patterns"] if p.get("not_if")},
+        "only_if": {p["name"]: re.compile(_named(p["only_if"], load("sentences")), re.I)
+                    for p in load("sentences")["patterns"] if p.get("only_if")},
+        "own_motion": re.compile(load("sentences")["own_motion"], re.I),
+        "consent_pulled": re.compile(load("sentences")["consent_pulled"], re.I),
+        "consent_except": re.compile(load("sentences")["consent_except"], re.I),
+        "cell_lost": re.compile(outcomes["cell_lost"], re.I),
+        "gloss": re.compile(outcomes["gloss_prefix"]),
         "clause_end": re.compile(actions["clause_end"]),
     }
 
@@ -244,7 +253,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 def leading_outcome(text: str, weak: bool = True) -> str | None:
     """The outcome an item's own words state; `weak=False` ignores attitudes ("welcomed") a status field outranks."""
     r = _rules()
-    text = BILINGUAL.sub("", text, count=1)  # "whakatārewa / defer consideration …": the gloss after the slash
+    text = r["gloss"].sub("", text, count=1)  # "whakatārewa / defer consideration …": the gloss after the slash
     for rx, outcome in r["leading"] + r["anywhere"] + (r["weak"] if weak else []):
         if rx.search(text):
             return outcome
@@ -677,7 +686,7 @@ class Extractor:
                 said = cell(cells, "outcome")
                 item = self.emit("resolution", s, e, cell(cells, "ref") or (cells[0][2].strip() if k else None), "table:decisions")
                 if item:
-                    lost = re.match(r"(?i)(?:not\s+(?:carried|passed|agreed|approved)|lost|defeated|failed)\b", said)
+                    lost = self.r["cell_lost"].match(said)
                     item.outcome = ("rejected" if lost else None) \
                         or next((o for rx, o in self.r["cell_results"] if rx.match(said)), None) \
                         or self.result_of(said) or leading_outcome(said) or leading_outcome(item.text) or "approved"
@@ -784,7 +793,8 @@ class Extractor:
                 self.emit("action", s0, s0 + tag.start(), label, "sentence:owner_tag", owner=tag.group("owner"))
                 continue
             matches = [mid for x, y, mid in found if a <= x and y <= b
-                       and not (nlp.vocab.strings[mid] in self.r["not_if"] and self.r["not_if"][nlp.vocab.strings[mid]].search(s_text))]
+                       and not (nlp.vocab.strings[mid] in self.r["not_if"] and self.r["not_if"][nlp.vocab.strings[mid]].search(s_text))
+                       and not (nlp.vocab.strings[mid] in self.r["only_if"] and not self.r["only_if"][nlp.vocab.strings[mid]].search(s_text))]
             owner, later = self.task_owner(s_text), None
             topic = None if owner else re.match(r"[A-Z][^:.\n]{2,40}:\s+(?=[a-zA-Z])", s_text)
             if topic and self.task_owner(s_text[topic.end():]):  # "Footpath FP 14: the Clerk to report …"
@@ -848,10 +858,10 @@ class Extractor:
                             self.used.add(para_index + 1)
                             it.outcome = decide_outcome(it.text, self.motion_result(para_index + 2), None)
                         continue
-                    out = re.search(r"(?i)exception\s+of\s+items?\s+([\w.]+(?:\s*(?:,|and|&)\s*[\w.]+)*)", s_text)
+                    out = self.r["consent_except"].search(s_text)
                     out = set(re.findall(r"\w+", out.group(1).lower())) - {"and"} if out else set()
                     subs = [(sp, e) for sp, e in subs if (sp.label or "").strip("().").lower() not in out
-                            and not PULLED.search(self.text[sp.body_start:e])]  # "… with the exception of Item 6"
+                            and not self.r["consent_pulled"].search(self.text[sp.body_start:e])]  # "… with the exception of Item 6"
                     if subs:
                         made = [self.emit("resolution", sp.body_start, e, sp.label, "sentence:" + name + ":list")
                                 for sp, e in subs]
@@ -984,7 +994,7 @@ class Extractor:
                 self.items.remove(prev[-1])  # "Motion died for lack of a second.": nothing was decided
             return True
         outcome = self.result_of(sentence, max_len=10_000)  # callers pass only short sentences
-        if not outcome or OWN_MOTION.match(sentence):
+        if not outcome or self.r["own_motion"].match(sentence):
             return False  # "A proposal by X, seconded by Y, to donate £200 … was not agreed": a decision with its result
         prev = [it for it in self.items if it.kind == "resolution" and it.end <= pos and pos - it.end < 4000]
         winner = re.search(r"\b(motion|amendment)\s+was\s+(?:\w+\s+)?(?:carried|passed|adopted)\b", sentence, re.I)
