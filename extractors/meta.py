@@ -95,7 +95,11 @@ def body(text: str) -> str | None:
     if m:
         return m.group("value").strip()
     committee = org = None
-    for raw in [ln for ln in text[:2500].split("\n") if ln.strip()][:14]:
+    lines = [ln for ln in text[:2500].split("\n") if ln.strip()][:15]
+    for n in range(len(lines) - 1, 0, -1):  # "Executive Board of the" / "Intergovernmental Programme …": one name
+        if re.search(r"\b(?:of|for|of\s+the|for\s+the|and)\s*$", lines[n - 1]) and len(lines[n - 1]) < 60:
+            lines[n - 1:n + 1] = [lines[n - 1].rstrip() + " " + lines[n].strip()]
+    for raw in lines[:14]:
         for part in raw.split("\t"):
             line = _tidy(part)
             halves = re.split(r"\s+[-–—:]\s+", line)
