@@ -145,6 +145,7 @@ def _alternation(words) -> re.Pattern:
 
 _RELATIVE = _alternation(r if isinstance(r, str) else r["text"] for r in _R["relative"])
 _RELATIVE_ANY = _alternation(r for r in _R["relative"] if isinstance(r, str))
+_DATED_MEETING = re.compile(_R["dated_meeting"], re.I)
 _AFTER_CUE = re.compile("|".join(f"(?:{p})" for p in _R["after_cue"]), re.I)
 _DATED = re.compile(r"\s*(?:,\s*|(?:,\s*)?(?:in|on|of|held\s+on)\s+)")
 
@@ -171,7 +172,7 @@ def find_due(text: str, ref: dt.date | None = None, monthfirst: bool = False, ac
                 p = interpret(m, ref, monthfirst)
                 cand = (c.start(), p)
             else:
-                held = re.match(r"(?:[\w,]+\s+){0,5}?(?:meeting|session)\b", tail, re.I)
+                held = _DATED_MEETING.match(tail)
                 dated = held and _relative(tail, 0, held.end(), ref, monthfirst)
                 if dated and dated.value:  # "at the Council meeting on 29 May 2025"
                     cand = (c.start(), dated)

@@ -146,13 +146,10 @@ def _nlp():
     """A blank English pipeline: sentence splitting and the Matcher need no trained model."""
     import spacy
     from spacy.attrs import LOWER
-    from spacy.matcher import Matcher
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    matcher = Matcher(nlp.vocab)
     meta = {}
     for p in load("sentences")["patterns"]:
-        matcher.add(p["name"], [p["pattern"]])
         meta[p["name"]] = p
     meta["_cues"] = frozenset(w for p in load("sentences")["patterns"] for w in _cue_words(p["pattern"]))
     meta["_needs"] = [_required(p["pattern"]) for p in load("sentences")["patterns"]]
@@ -160,7 +157,7 @@ def _nlp():
     meta["_punct"] = frozenset(punct) if all(len(p) == 1 for p in punct) else None
     meta["_cue_lower"] = frozenset(h for needs in meta["_needs"] for a, v in needs if a == LOWER for h in v)
     meta["_cue_orth"] = frozenset(h for needs in meta["_needs"] for a, v in needs if a != LOWER for h in v)
-    return nlp, matcher, meta
+    return nlp, meta
 
 
 def _required(pattern: list[dict]) -> list[tuple[int, frozenset]]:
@@ -187,7 +184,7 @@ def _matcher_of(indices: tuple[int, ...]):
     """A Matcher with only these patterns, added in the rules' order: on a doc where the others cannot
     match it returns exactly what the full Matcher returns, in the same order, at a fraction of the cost."""
     from spacy.matcher import Matcher
-    nlp, _, _ = _nlp()
+    nlp, _ = _nlp()
     patterns = load("sentences")["patterns"]
     matcher = Matcher(nlp.vocab)
     for k in indices:
@@ -198,7 +195,7 @@ def _matcher_of(indices: tuple[int, ...]):
 def _matches(doc) -> list[tuple[int, int, int]]:
     """matcher(doc) of the full Matcher, run with only the patterns whose required words the doc holds."""
     from spacy.attrs import LOWER, ORTH
-    _, _, meta = _nlp()
+    _, meta = _nlp()
     arr = doc.to_array([LOWER, ORTH])
     live = _live(frozenset(meta["_cue_lower"].intersection(arr[:, 0].tolist())),
                  frozenset(meta["_cue_orth"].intersection(arr[:, 1].tolist())))
@@ -209,7 +206,7 @@ def _matches(doc) -> list[tuple[int, int, int]]:
 def _live(lower: frozenset, orth: frozenset) -> tuple[int, ...]:
     """The patterns whose every required token has a value among these (the doc's values that any pattern needs)."""
     from spacy.attrs import LOWER
-    _, _, meta = _nlp()
+    _, meta = _nlp()
     return tuple(k for k, needs in enumerate(meta["_needs"])
                  if all(not (lower if a == LOWER else orth).isdisjoint(v) for a, v in needs))
 
@@ -394,7 +391,7 @@ class Extractor:
                     out[-1][1] = p.end  # nested list inside the current item
                 else:
                     break
-            elif out and not re.search(r"[.;:!?]['\"’”]?$", self.text[out[-1][0].body_start:out[-1][1]].rstrip()) \
+            elif out and not TERMINAL_PUNCT.search(self.text[out[-1][0].body_start:out[-1][1]].rstrip()) \
                     and (re.match(r"[a-z]", self.ptext(p)) or (GLUE_END.search(self.ptext(p))
                          and j + 1 < len(self.paras) and self.paras[j + 1].label)):
                 out[-1][1] = p.end  # continuation across a page break ("… the Medium Term" / "Revenue and …;")
@@ -585,9 +582,10 @@ class Extractor:
         """A "CARRIED" / "Motion failed 2-5" line just after a decision gives its outcome."""
         for k in range(j, min(j + 3, len(self.paras))):
             t = self.ptext(self.paras[k]).strip()
-            if self.r["motion_tail"].match(t) and leading_outcome(t):
+            said = self.r["motion_tail"].match(t) and leading_outcome(t)
+            if said:
                 self.used.add(k)  # "The resolution was proposed by X, seconded by Y, and passed on a show of hands."
-                return leading_outcome(t)
+                return said
             if len(t) > 120:  # a result line is short; a longer paragraph is business of its own
                 break
             for part in re.split(r"(?<=[.;])\s+", t):  # "Vote: Ayes 5, Noes 0. Motion carried 5-0."
@@ -755,7 +753,7 @@ class Extractor:
                     it.owner = owner_cell
 
     def prose_span(self, start: int, end: int, label: str | None, para_index: int) -> None:
-        nlp, matcher, meta = _nlp()
+        nlp, meta = _nlp()
         body = self.text[start:end]
         # a wrapped line must not split "It was\nagreed" into two tokens; same length, so offsets hold
         flat = body.replace("\n", " ")
@@ -892,8 +890,7 @@ class Extractor:
                         explicit = leading_outcome(it.text)
                         if explicit in ("deferred", "rejected", "carried", "noted", "approved"):
                             it.outcome = explicit
-                        if name in ("moved_seconded", "motion_by", "moved_to_verb", "motion_colon", "seconded_moved") \
-                                and not it.outcome:
+                        if rule.get("motion") and not it.outcome:
                             # a motion's result printed after a roll call belongs to it
                             it.outcome = self.result_after(s1, para_index, bool(re.search(r"(?i)\bamend", s_text))) or (
                                 "carried" if self.r["motion_passed"].search(s_text) else None)
@@ -1199,9 +1196,9 @@ class Extractor:
     def resolved_after(self, item: Item) -> bool:
         """"It was proposed by X and seconded by Y that Mr K be appointed." then "RESOLVED: that Mr K be appointed
         internal auditor …": the motion is recorded once, as the resolution that follows and restates it."""
-        if item.rule not in ("sentence:moved_seconded", "sentence:motion_by", "sentence:seconded_moved",
-                             "sentence:moved_to_verb", "sentence:motion_colon"):
-            return False
+        source, _, name = (item.rule or "").partition(":")
+        if source != "sentence" or not _nlp()[1].get(name, {}).get("motion"):
+            return False  # a motion sentence itself, not a list it opened ("…:list") or the paragraph it took ("…:next")
         later = [it for it in self.items if it.rule and it.rule.startswith("stem:") and it.kind == "resolution"
                  and 0 <= it.start - item.end < 1500]
         if later and re.search(r"(?i)\b(?:agree|approve|adopt|accept)s?\s+(?:the\s+)?recommendations\b", item.text):
