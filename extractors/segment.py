@@ -36,6 +36,9 @@ def _compile_labels():
 
 
 LABELS = _compile_labels()
+# speed only: one alternation (tried in order) finds the first family that matches; most lines start with none
+LABEL_ANY = re.compile("|".join(f"(?P<f{k}>{'(?i:' if rx.flags & re.I else '(?:'}{rx.pattern}))"
+                                for k, (_, rx) in enumerate(LABELS)))
 STOP = re.compile(r"^(?-i:(?![a-z]))(?:" + "|".join(load("fields")["stop"]) + r")", re.I)  # a field starts in capitals: "signed off on …" wraps
 SECTION = re.compile(load("labels")["section"])
 RULE_LINE = re.compile(r"^\s*[-=_*~#.]{3,}\s*$")  # drawn separators are blank lines to a reader
@@ -49,7 +52,10 @@ NAME_BEFORE = re.compile(load("fields")["name_follows"])
 
 def match_label(line: str) -> tuple[str, str, int] | None:
     """(label, family, length including following spaces) for a line that starts with a sub-item marker."""
-    for name, rx in LABELS:
+    first = LABEL_ANY.match(line)
+    if first is None:
+        return None
+    for name, rx in LABELS[int(first.lastgroup[1:]):]:
         m = rx.match(line)
         if m:
             rest = line[m.end():]

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 CORPUS = ROOT / "corpus"
 DEV = ROOT.parent / "shared" / "corpus-dev"
 SUFFIXES = {".txt", ".md", ".html", ".htm", ".pdf", ".docx"}
+OTHER_EVERY = 10   # one file in ten is a text, Markdown, HTML or DOCX paper
 
 
 # --------------------------------------------------------------------------- the corpus
@@ -90,26 +91,24 @@ def distinct(data: bytes, suffix: str, n: int) -> bytes:
 def build(dest: Path, files: int, pages: int) -> dict:
     """Replicate the sources into dest/pdf and dest/other until there are >= files files and >= pages pages.
 
-    Each round takes the next source in turn, except that while the corpus is short of the pages per
-    file it needs (pages / files), the next one is a PDF (in turn) instead: text papers are one page.
+    Every OTHER_EVERY-th file is the next non-PDF source in turn, the rest the next PDF in turn: the
+    text, Markdown, HTML and DOCX papers are mostly one page each, so taking all sources
+    in turn would need far more files to reach the pages; taking only PDFs would time none of them.
     """
     srcs = sources()
     if not srcs:
         sys.exit("bench: no corpus files found")
     counts = {s: page_count(s) for s in srcs}
     pdfs = [s for s in srcs if s.suffix.lower() == ".pdf"]
+    others = [s for s in srcs if s.suffix.lower() != ".pdf"]
     data = {s: s.read_bytes() for s in srcs}
-    ratio = pages / max(files, 1)
     n_files = n_pages = 0
-    i_all = i_pdf = 0
     made = {"pdf": 0, "other": 0, "pdf_pages": 0}
     while n_files < files or n_pages < pages:
-        if n_pages < ratio * (n_files + 1) and pdfs:
-            src = pdfs[i_pdf % len(pdfs)]
-            i_pdf += 1
+        if others and (not pdfs or n_files % OTHER_EVERY == OTHER_EVERY - 1):
+            src = others[made["other"] % len(others)]
         else:
-            src = srcs[i_all % len(srcs)]
-            i_all += 1
+            src = pdfs[made["pdf"] % len(pdfs)]
         kind = "pdf" if src.suffix.lower() == ".pdf" else "other"
         sub = dest / kind / f"{n_files // 500:02d}"
         sub.mkdir(parents=True, exist_ok=True)
