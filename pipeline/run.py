@@ -24,12 +24,13 @@ MAX_PAGES = 2000
 TIMEOUT = 120.0          # seconds one document may take in a worker (parse + extract)
 TASKS_PER_WORKER = 200   # a worker is replaced after this many documents, so a leak cannot grow without bound
 START_METHOD = "forkserver"
-# Imported once in the fork server, so a new worker is ready in ~0.2 s instead of ~1.5 s (spaCy's import);
+# Imported once in the fork server, so a new worker is ready in ~0.2 s instead of ~1.5 s (spaCy's import),
+# with the rules compiled and the spaCy pipeline built (pipeline/preload.py);
 # a module that is missing is skipped. Not pdfplumber (with pdfminer ~25 MB resident in every process): it
 # only reads the rare table page pdftables does not model, and is imported by the worker that meets one.
 PRELOAD = ["pipeline.ingest.auto", "pipeline.ingest.pdf", "pipeline.ingest.docx", "pipeline.ingest.html",
            "pipeline.ingest.text", "pipeline.ingest.ocr", "pypdfium2", "docx", "lxml.etree",
-           "extractors", "spacy"]
+           "extractors", "spacy", "pipeline.preload"]
 # Test-only hooks, read by the parent at the start of a run and passed with each task. HANG: a worker given
 # a file whose name ends with this suffix sleeps for an hour. CRASH: "suffix[:how],..." where how is segv
 # (default: the worker kills itself with SIGSEGV), exit (os._exit(3)) or memory (raises MemoryError).
