@@ -162,7 +162,32 @@ def _nlp():
     meta["_punct"] = frozenset(punct) if all(len(p) == 1 for p in punct) else None
     meta["_cue_lower"] = frozenset(h for needs in meta["_needs"] for a, v in needs if a == LOWER for h in v)
     meta["_cue_orth"] = frozenset(h for needs in meta["_needs"] for a, v in needs if a != LOWER for h in v)
+    meta["_texts"] = [_required_texts(p["pattern"]) for p in load("sentences")["patterns"]]
     return nlp, meta
+
+
+def _required_texts(pattern: list[dict]) -> list[tuple[bool, tuple[str, ...]]]:
+    """(lowercase?, strings) per required token with an ASCII LOWER/ORTH literal: a token is a piece of the text, so
+    a text holding none of a token's strings (lowercased, for LOWER) cannot match the pattern (speed only)."""
+    out = []
+    for tok in pattern:
+        op = tok.get("OP")
+        if op is not None and not (op == "+" or re.fullmatch(r"\{[1-9]\d*(?:,\d*)?\}", op)):
+            continue  # the token may be absent
+        for key in ("LOWER", "ORTH"):
+            val = tok.get(key)
+            vals = [val] if isinstance(val, str) else val["IN"] if isinstance(val, dict) and set(val) == {"IN"} else None
+            if vals and all(v.isascii() for v in vals):  # str.lower() of the whole text lowers each token alike
+                out.append((key == "LOWER", tuple(vals)))
+    return out
+
+
+def _may_match(text: str) -> bool:
+    """Could any sentence pattern match a Doc of this text? False only when, for every pattern, some required
+    token's strings are all absent: then the paragraph needs no Doc, only its sentences."""
+    _, meta = _nlp()
+    low = text.lower()
+    return any(all(any(v in (low if lower else text) for v in vals) for lower, vals in needs) for needs in meta["_texts"])
 
 
 def _required(pattern: list[dict]) -> list[tuple[int, frozenset]]:
@@ -761,7 +786,7 @@ class Extractor:
         # a wrapped line must not split "It was\nagreed" into two tokens; same length, so offsets hold
         flat = body.replace("\n", " ")
         cues = meta["_cues"]
-        wanted = "*" in cues or not cues.isdisjoint(re.findall(r"[a-z]+|[^\sa-z]", body.lower()))
+        wanted = ("*" in cues or not cues.isdisjoint(re.findall(r"[a-z]+|[^\sa-z]", body.lower()))) and _may_match(flat)
         if not wanted and meta["_punct"] is not None and meta["_punct"].isdisjoint(flat) \
                 and flat[:1].strip() and flat[-1:].strip():
             # nothing to match and no sentence-ending character: spaCy would give one sentence, the whole text
