@@ -17,6 +17,7 @@ from .dates import DATE_RE, interpret
 from .items import Item
 from .literals import may_match, required_literals
 from .segment import SECTION, STOP, Para, paragraphs
+from .sentsplit import Splitter
 
 MAX_SPAN = 100_000  # characters of prose handed to spaCy at once
 @lru_cache(maxsize=4096)
@@ -158,8 +159,7 @@ def _nlp():
         meta[p["name"]] = p
     meta["_cues"] = frozenset(w for p in load("sentences")["patterns"] for w in _cue_words(p["pattern"]))
     meta["_needs"] = [_required(p["pattern"]) for p in load("sentences")["patterns"]]
-    punct = nlp.get_pipe("sentencizer").punct_chars  # a token in these ends a sentence
-    meta["_punct"] = frozenset(punct) if all(len(p) == 1 for p in punct) else None
+    meta["_sents"] = Splitter(nlp)
     meta["_cue_lower"] = frozenset(h for needs in meta["_needs"] for a, v in needs if a == LOWER for h in v)
     meta["_cue_orth"] = frozenset(h for needs in meta["_needs"] for a, v in needs if a != LOWER for h in v)
     meta["_texts"] = [_required_texts(p["pattern"]) for p in load("sentences")["patterns"]]
@@ -787,13 +787,11 @@ class Extractor:
         flat = body.replace("\n", " ")
         cues = meta["_cues"]
         wanted = ("*" in cues or not cues.isdisjoint(re.findall(r"[a-z]+|[^\sa-z]", body.lower()))) and _may_match(flat)
-        if not wanted and meta["_punct"] is not None and meta["_punct"].isdisjoint(flat) \
-                and flat[:1].strip() and flat[-1:].strip():
-            # nothing to match and no sentence-ending character: spaCy would give one sentence, the whole text
-            doc, sents = None, [(0, len(flat))]
-        else:
+        if wanted:  # the Matcher needs the Doc
             doc = nlp(flat)
             sents = [(sent.start_char, sent.end_char) for sent in doc.sents]
+        else:  # nothing to match: spaCy's sentences, found without making a Doc
+            doc, sents = None, meta["_sents"](flat)
         spans: list[list[int]] = []
         for sent_start, sent_end in sents:
             if spans and self.r["abbrev"].search(body[spans[-1][0]:spans[-1][1]].rstrip()):
