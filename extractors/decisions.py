@@ -179,15 +179,26 @@ def _required_texts(pattern: list[dict]) -> list[tuple[bool, tuple[str, ...]]]:
             vals = [val] if isinstance(val, str) else val["IN"] if isinstance(val, dict) and set(val) == {"IN"} else None
             if vals and all(v.isascii() for v in vals):  # str.lower() of the whole text lowers each token alike
                 out.append((key == "LOWER", tuple(vals)))
-    return out
+    return sorted(out, key=lambda need: -min(map(len, need[1])))  # long words are rare: tried first
 
 
 def _may_match(text: str) -> bool:
     """Could any sentence pattern match a Doc of this text? False only when, for every pattern, some required
-    token's strings are all absent: then the paragraph needs no Doc, only its sentences."""
+    token's strings are all absent: then the paragraph needs no Doc, only its sentences. Patterns share most
+    tokens ("agreed", "resolved"), so each token's answer is worked out once per text."""
     _, meta = _nlp()
-    low = text.lower()
-    return any(all(any(v in (low if lower else text) for v in vals) for lower, vals in needs) for needs in meta["_texts"])
+    low, known = text.lower(), {}
+    for needs in meta["_texts"]:
+        for need in needs:
+            hit = known.get(need)
+            if hit is None:
+                hay = low if need[0] else text
+                hit = known[need] = any(v in hay for v in need[1])
+            if not hit:
+                break
+        else:
+            return True
+    return False
 
 
 def _required(pattern: list[dict]) -> list[tuple[int, frozenset]]:
