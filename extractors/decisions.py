@@ -15,7 +15,7 @@ from rules import load
 
 from .dates import DATE_RE, interpret
 from .items import Item
-from .literals import may_match, required_literals
+from .literals import may_match, may_match_folded, required_literals
 from .segment import SECTION, STOP, Para, paragraphs
 from .sentsplit import Splitter
 
@@ -75,7 +75,7 @@ def _rules():
     fields = load("fields")
     actions = load("actions")
     outcomes = load("outcomes")
-    return {
+    r = {
         "stems": stems,
         # speed only: one alternation finds the first stem that matches (alternatives are tried in order), so
         # a paragraph no stem opens costs one call, not one per stem; [False] leaves out the proposal-only stems
@@ -145,6 +145,11 @@ def _rules():
         "gloss": re.compile(outcomes["gloss_prefix"]),
         "clause_end": re.compile(actions["clause_end"]),
     }
+    # speed only: (regex, outcome, lowercase strings one of which an ASCII text it matches holds)
+    folded = lambda pairs: [(rx, o, required_literals(rx.pattern, rx.flags, fold=True)) for rx, o in pairs]  # noqa: E731
+    r["outcome_lits"] = {False: folded(r["leading"] + r["anywhere"]), True: folded(r["leading"] + r["anywhere"] + r["weak"])}
+    r["results_lits"] = folded(r["results"])
+    return r
 
 
 @lru_cache(maxsize=None)
@@ -292,8 +297,9 @@ def leading_outcome(text: str, weak: bool = True) -> str | None:
     """The outcome an item's own words state; `weak=False` ignores attitudes ("welcomed") a status field outranks."""
     r = _rules()
     text = r["gloss"].sub("", text, count=1)  # "whakatārewa / defer consideration …": the gloss after the slash
-    for rx, outcome in r["leading"] + r["anywhere"] + (r["weak"] if weak else []):
-        if rx.search(text):
+    low = text.lower()
+    for rx, outcome, lits in r["outcome_lits"][weak]:
+        if may_match_folded(lits, text, low) and rx.search(text):
             return outcome
     return None
 
@@ -639,7 +645,9 @@ class Extractor:
         text = re.sub(r"^(?i:result|outcome|vote)\s*:\s*", "", " ".join(text.split()))  # "Result: Motion CARRIED …"
         if len(text) >= max_len:
             return None
-        return next((outcome for rx, outcome in self.r["results"] if rx.match(text)), None)
+        low = text.lower()
+        return next((outcome for rx, outcome, lits in self.r["results_lits"] if may_match_folded(lits, text, low)
+                     and rx.match(text)), None)
 
     def table_block(self, i: int) -> int:
         """An action log: a header row naming task/owner/due columns, then one action per row."""

@@ -3,7 +3,8 @@
 `required_literals(pattern)` reads a pattern's parse tree for strings one of which every match must
 contain: a text holding none of them cannot match, so the regex need not be run on it. `str in` is
 ~10x cheaper than a search that cannot use a literal prefix (a pattern opening with \\b or an
-alternation). Case-sensitive parts only; whatever it cannot judge gives None (no prefilter).
+alternation). Case-sensitive parts only, or with `fold` lowercase strings for any case flags, which hold for
+ASCII texts only (`re.I` matches "ſ" to "s" and "K" to "k"); whatever it cannot judge gives None (no prefilter).
 """
 from __future__ import annotations
 
@@ -19,22 +20,23 @@ except ImportError:  # Python < 3.11
 _REPEATS = tuple(getattr(_c, n) for n in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") if hasattr(_c, n))
 
 
-def required_literals(pattern: str, flags: int = 0) -> tuple[str, ...] | None:
-    """Strings one of which is in every text that re.compile(pattern, flags).search() matches, or None."""
+def required_literals(pattern: str, flags: int = 0, fold: bool = False) -> tuple[str, ...] | None:
+    """Strings one of which is in every text that re.compile(pattern, flags).search() matches, or None.
+    With `fold`: lowercase ASCII strings one of which text.lower() holds whenever it matches an ASCII text."""
     try:
         tree = _parser.parse(pattern, flags)
     except Exception:  # noqa: BLE001 - re.compile will say what is wrong
         return None
-    if tree.state.flags & re.IGNORECASE:
+    if tree.state.flags & re.IGNORECASE and not fold:
         return None
-    found = _sequence(list(tree))
+    found = _sequence(list(tree), fold)
     if found is None:
         return None
     # "asked" already stands for "tasked": keep only the strings that hold no other
     return tuple(sorted(x for x in found if not any(y != x and y in x for y in found)))
 
 
-def _sequence(items) -> frozenset | None:
+def _sequence(items, fold: bool = False) -> frozenset | None:
     """Of a sequence of pattern items: the best set of strings one of which a match of the sequence holds."""
     candidates, run = [], ""
     for op, av in items:
@@ -47,13 +49,13 @@ def _sequence(items) -> frozenset | None:
         need = None
         if op is _c.SUBPATTERN:
             add_flags, sub = av[1], av[3]
-            need = None if add_flags & re.IGNORECASE else _sequence(list(sub))
+            need = None if add_flags & re.IGNORECASE and not fold else _sequence(list(sub), fold)
         elif op is _c.BRANCH:
-            alts = [_sequence(list(b)) for b in av[1]]
+            alts = [_sequence(list(b), fold) for b in av[1]]
             need = None if any(a is None for a in alts) else frozenset().union(*alts)
         elif op in _REPEATS:
             low, _, sub = av
-            need = _sequence(list(sub)) if low >= 1 else None
+            need = _sequence(list(sub), fold) if low >= 1 else None
         elif op is _c.IN:
             if av and len(av) <= 12 and all(o is _c.LITERAL for o, _ in av):  # a small class of plain characters
                 need = frozenset(chr(v) for _, v in av)
@@ -62,6 +64,8 @@ def _sequence(items) -> frozenset | None:
             candidates.append(need)
     if run:
         candidates.append(frozenset([run]))
+    if fold:  # a non-ASCII character may match an ASCII one under re.I: such strings are no condition
+        candidates = [frozenset(x.lower() for x in c) for c in candidates if all(x.isascii() for x in c)]
     if not candidates:
         return None
     return max(candidates, key=lambda s: (min(len(x) for x in s), -len(s)))
@@ -73,5 +77,16 @@ def may_match(literals: tuple[str, ...] | None, text: str) -> bool:
         return True
     for x in literals:
         if x in text:
+            return True
+    return False
+
+
+def may_match_folded(literals: tuple[str, ...] | None, text: str, low: str | None = None) -> bool:
+    """False only when the regex these `fold` literals were read from cannot match in text (low: text.lower())."""
+    if literals is None or not text.isascii():
+        return True
+    low = text.lower() if low is None else low
+    for x in literals:
+        if x in low:
             return True
     return False

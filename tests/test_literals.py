@@ -1,0 +1,109 @@
+"""extractors/literals.py skips a regex on a text that cannot match it: it must never skip one that would.
+
+Soundness is checked two ways: every regex the extractors compile from rules/*.json against the corpus
+papers' lines (each also in upper and lower case), and random regexes, built from the constructs the
+reader judges (literals, classes, groups, alternations, repeats, scoped case flags), against random texts.
+"""
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from extractors import decisions
+from extractors.literals import may_match, may_match_folded, required_literals
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+def _rule_regexes() -> list[re.Pattern]:
+    found, seen = [], set()
+
+    def walk(x):
+        if isinstance(x, re.Pattern):
+            if (x.pattern, x.flags) not in seen:
+                seen.add((x.pattern, x.flags))
+                found.append(x)
+        elif isinstance(x, dict):
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, (list, tuple)):
+            for v in x:
+                walk(v)
+    walk(decisions._rules())
+    return found
+
+
+def _lines() -> list[str]:
+    lines = []
+    for path in sorted((CORPUS / "seeds").glob("*.txt")) + sorted((CORPUS / "papers").glob("*.txt"))[:12]:
+        lines += [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    lines = [ln for ln in lines if ln.isascii()]
+    return lines + [ln.upper() for ln in lines[::3]] + [ln.lower() for ln in lines[1::3]]
+
+
+def test_rule_regexes_are_never_skipped_where_they_match():
+    regexes, lines = _rule_regexes(), _lines()
+    assert len(regexes) > 100 and len(lines) > 1000
+    judged = matched = 0
+    for rx in regexes:
+        folded = required_literals(rx.pattern, rx.flags, fold=True)
+        exact = required_literals(rx.pattern, rx.flags)
+        judged += folded is not None
+        for ln in lines:
+            if rx.search(ln):
+                matched += 1
+                assert may_match_folded(folded, ln), (rx.pattern, folded, ln)
+                assert may_match(exact, ln), (rx.pattern, exact, ln)
+    assert judged > len(regexes) // 2 and matched > 1000  # the check had something to check
+
+
+ATOMS = ["a", "b", "ab", "Ab", "B", "c", "[ab]", "[Bc]", "[a-c]", r"\w", r"\s", ".", r"\b", "(?=a)", "(?!b)", " "]
+
+
+def _random_regex(rng: random.Random, depth: int = 0) -> str:
+    parts = []
+    for _ in range(rng.randint(1, 4)):
+        roll = rng.random()
+        if depth < 3 and roll < 0.15:
+            parts.append("(?:" + "|".join(_random_regex(rng, depth + 1) for _ in range(rng.randint(2, 3))) + ")")
+        elif depth < 3 and roll < 0.25:
+            parts.append(rng.choice(["(?i:", "(?-i:", "("]) + _random_regex(rng, depth + 1) + ")")
+        else:
+            parts.append(rng.choice(ATOMS))
+        if rng.random() < 0.3:
+            parts[-1] = "(?:" + parts[-1] + ")" + rng.choice(["?", "*", "+", "{2}", "{0,2}", "{1,3}", "+?"])
+    return "".join(parts)
+
+
+@pytest.mark.parametrize("flags", [0, re.I])
+def test_random_regexes_are_never_skipped_where_they_match(flags):
+    rng = random.Random(20261201 + flags)
+    alphabet = "aAbBcC  .-"
+    checked = 0
+    for _ in range(3000):
+        pattern = _random_regex(rng)
+        if flags and "(?-i:" in pattern:
+            continue  # a scoped flag that turns off a global one is refused by re without a global one
+        try:
+            rx = re.compile(pattern, flags)
+        except re.error:
+            continue
+        folded = required_literals(pattern, flags, fold=True)
+        exact = required_literals(pattern, flags)
+        for _ in range(12):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+            if rx.search(text):
+                checked += 1
+                assert may_match_folded(folded, text), (pattern, folded, text)
+                assert may_match(exact, text), (pattern, exact, text)
+    assert checked > 2000
+
+
+def test_folded_literals_skip_what_cannot_match_and_leave_non_ascii_texts_alone():
+    lits = required_literals(r"\b(?:motion|amendment)\s+(?:was\s+)?(?:lost|failed)\b", re.I, fold=True)
+    assert lits is not None and all(x == x.lower() for x in lits)
+    assert not may_match_folded(lits, "The minutes were approved.")
+    assert may_match_folded(lits, "The MOTION was LOST.")
+    assert may_match_folded(lits, "Caf\u00e9 closed.")  # not ASCII: re.I may match "\u017f" to "s", so no skipping
+    assert required_literals("\u017fection", re.I, fold=True) is None  # a non-ASCII literal is no condition
