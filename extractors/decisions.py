@@ -168,12 +168,14 @@ def _nlp():
     meta["_cue_lower"] = frozenset(h for needs in meta["_needs"] for a, v in needs if a == LOWER for h in v)
     meta["_cue_orth"] = frozenset(h for needs in meta["_needs"] for a, v in needs if a != LOWER for h in v)
     meta["_texts"] = [_required_texts(p["pattern"]) for p in load("sentences")["patterns"]]
+    meta["_split"] = _split_words(nlp)
+    meta["_index"] = _needs_index(meta["_texts"])
     return nlp, meta
 
 
-def _required_texts(pattern: list[dict]) -> list[tuple[bool, tuple[str, ...]]]:
-    """(lowercase?, strings) per required token with an ASCII LOWER/ORTH literal: a token is a piece of the text, so
-    a text holding none of a token's strings (lowercased, for LOWER) cannot match the pattern (speed only)."""
+def _required_texts(pattern: list[dict]) -> list[tuple[bool, frozenset, tuple[str, ...]]]:
+    """(lowercase?, its words, its other strings) per required token with an ASCII LOWER/ORTH literal: a text
+    holding none of a token's values cannot match the pattern (speed only, see _may_match)."""
     out = []
     for tok in pattern:
         op = tok.get("OP")
@@ -182,28 +184,70 @@ def _required_texts(pattern: list[dict]) -> list[tuple[bool, tuple[str, ...]]]:
         for key in ("LOWER", "ORTH"):
             val = tok.get(key)
             vals = [val] if isinstance(val, str) else val["IN"] if isinstance(val, dict) and set(val) == {"IN"} else None
-            if vals and all(v.isascii() for v in vals):  # str.lower() of the whole text lowers each token alike
-                out.append((key == "LOWER", tuple(vals)))
-    return sorted(out, key=lambda need: -min(map(len, need[1])))  # long words are rare: tried first
+            if vals and all(v.isascii() for v in vals):
+                words = frozenset(v for v in vals if v.isalpha())
+                out.append((key == "LOWER", words, tuple(v for v in vals if v not in words)))
+    return out
 
 
-def _may_match(text: str) -> bool:
-    """Could any sentence pattern match a Doc of this text? False only when, for every pattern, some required
-    token's strings are all absent: then the paragraph needs no Doc, only its sentences. Patterns share most
-    tokens ("agreed", "resolved"), so each token's answer is worked out once per text."""
-    _, meta = _nlp()
-    low, known = text.lower(), {}
-    for needs in meta["_texts"]:
+def _split_words(nlp) -> dict[str, set[str]]:
+    """The lowercase words a tokenizer special case cuts out of a run of letters ("cannot" -> "can", "not";
+    "don't" -> "do"), by each lowercase run of letters of the case: the only tokens of ASCII letters that are not
+    a whole run of letters of the text (affixes and infixes are split off at non-letters)."""
+    out: dict[str, set[str]] = {}
+    for key, pieces in nlp.tokenizer.rules.items():
+        texts = [d.get(65, d.get("ORTH")) for d in pieces]  # 65: spacy.attrs.ORTH
+        words = {t.lower() for t in texts if t and t.isascii() and t.isalpha()}
+        if not words or texts == [key]:
+            continue
+        for run in re.findall(r"[a-z]+", key.lower()):
+            out.setdefault(run, set()).update(words)
+    return out
+
+
+def _needs_index(texts: list[list[tuple]]) -> dict:
+    """_may_match's tables: each distinct required token an id, the ids each lowercase word stands for, the
+    strings searched for instead (ORTH values, values that are not words), and each pattern's set of ids."""
+    ids: dict = {}
+    for needs in texts:
         for need in needs:
-            hit = known.get(need)
-            if hit is None:
-                hay = low if need[0] else text
-                hit = known[need] = any(v in hay for v in need[1])
-            if not hit:
-                break
-        else:
-            return True
-    return False
+            ids.setdefault(need, len(ids))
+    by_word, searched = {}, []
+    for (lower, words, others), k in ids.items():
+        for w in words if lower else ():
+            by_word.setdefault(w, set()).add(k)
+        searched += [(lower, x, k) for x in (others if lower else tuple(words) + others)]
+    by_first: dict[int, list[frozenset]] = {}  # a pattern is looked at only when its first token is there
+    for needs in texts:
+        need_ids = frozenset(ids[n] for n in needs)
+        by_first.setdefault(ids[needs[0]] if needs else -1, []).append(need_ids)
+    return {"by_word": {w: frozenset(v) for w, v in by_word.items()}, "words": frozenset(by_word), "searched": searched,
+            "by_first": by_first, "always": -1 in by_first}
+
+
+def _may_match(text: str, low: str, tokens: list[str]) -> bool:
+    """Could any sentence pattern match a Doc of this text (low: text.lower(); tokens: re.findall(r"[a-z]+|[^\\sa-z]",
+    low))? False only when, for every pattern, some required token's values are all absent: then the paragraph
+    needs no Doc, only its sentences.
+
+    A token of ASCII letters is a whole run of letters of the text, or a piece a special case cuts from one
+    (_split_words): a LOWER word is looked up among the runs; ORTH values and values that are not words are
+    searched for in the text."""
+    _, meta = _nlp()
+    index, split = meta["_index"], meta["_split"]
+    if index["always"]:
+        return True
+    runs = set(tokens)
+    for r in runs & split.keys():
+        runs |= split[r]
+    present = set()
+    for w in runs & index["words"]:
+        present |= index["by_word"][w]
+    for lower, x, k in index["searched"]:
+        if k not in present and x in (low if lower else text):
+            present.add(k)
+    by_first = index["by_first"]
+    return any(ids <= present for k in present for ids in by_first.get(k, ()))
 
 
 def _required(pattern: list[dict]) -> list[tuple[int, frozenset]]:
@@ -805,7 +849,9 @@ class Extractor:
         # a wrapped line must not split "It was\nagreed" into two tokens; same length, so offsets hold
         flat = body.replace("\n", " ")
         cues = meta["_cues"]
-        wanted = ("*" in cues or not cues.isdisjoint(re.findall(r"[a-z]+|[^\sa-z]", body.lower()))) and _may_match(flat)
+        low = flat.lower()
+        tokens = re.findall(r"[a-z]+|[^\sa-z]", low)
+        wanted = ("*" in cues or not cues.isdisjoint(tokens)) and _may_match(flat, low, tokens)
         if wanted:  # the Matcher needs the Doc
             doc = nlp(flat)
             sents = [(sent.start_char, sent.end_char) for sent in doc.sents]

@@ -107,3 +107,47 @@ def test_folded_literals_skip_what_cannot_match_and_leave_non_ascii_texts_alone(
     assert may_match_folded(lits, "The MOTION was LOST.")
     assert may_match_folded(lits, "Caf\u00e9 closed.")  # not ASCII: re.I may match "\u017f" to "s", so no skipping
     assert required_literals("\u017fection", re.I, fold=True) is None  # a non-ASCII literal is no condition
+
+
+CUT = [(w, w + "n't") for w in ("was", "is", "were", "had", "has", "did", "does", "would", "could")] + \
+    [("not", "cannot"), ("that", "that's"), ("it", "it's"), ("all", "y'all"), ("we", "we've"), ("i", "I'm")]
+
+
+def _pattern_sentence(rng: random.Random, pattern: list[dict]) -> str:
+    """Words that walk one Matcher pattern, token by token, in random case: most of these match it."""
+    filler = ["the", "Council", "X", "1.", ":", "—", "said"]
+    words = []
+    for tok in pattern:
+        op = tok.get("OP")
+        reps = 1 if op in (None, "!") else rng.choice({"?": [0, 1], "*": [0, 1, 2], "+": [1, 2]}.get(op, [1]))
+        for _ in range(reps):
+            val = tok.get("LOWER", tok.get("ORTH"))
+            choices = val["IN"] if isinstance(val, dict) and "IN" in val else [val] if isinstance(val, str) else filler
+            word = rng.choice(choices)
+            if "LOWER" in tok:
+                word = rng.choice([word, word.upper(), word.title()])
+            words.append(word)
+    return " ".join(words)
+
+
+def test_paragraphs_the_matcher_matches_are_never_taken_for_ones_it_cannot():
+    """decisions._may_match lets a paragraph skip its spaCy Doc: it must say True wherever the Matcher matches,
+    special cases that cut words out of a run of letters ("cannot", "don't") included."""
+    from rules import load
+    nlp, _ = decisions._nlp()
+    rng = random.Random(7)
+    patterns = [p["pattern"] for p in load("sentences")["patterns"]]
+    texts = _lines()[::4]
+    for _ in range(3000):
+        text = _pattern_sentence(rng, rng.choice(patterns))
+        for word, case in CUT:
+            if rng.random() < 0.2:
+                text = re.sub(rf"\b{word}\b", case, text, flags=re.I)
+        texts.append(rng.choice(["", "It was noted. ", "(a) "]) + text + rng.choice(["", ".", ":", " and"]))
+    matched = 0
+    for text in texts:
+        low = text.lower()
+        if decisions._matches(nlp(text)):
+            matched += 1
+            assert decisions._may_match(text, low, re.findall(r"[a-z]+|[^\sa-z]", low)), text
+    assert matched > 1500
