@@ -53,7 +53,8 @@ GLUE = re.compile(r"(?:\s*[;,]\s*(?:and|or)?|\s+(?:and|or))\s*$", re.I)
 
 
 def _compile(patterns, flags=re.I):
-    return [re.compile(p, flags) for p in patterns]
+    """One regex for a list that is only ever asked "does any match?": one call, not one per pattern."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns), flags)
 
 
 def _owners(unit: str) -> str:
@@ -398,7 +399,7 @@ class Extractor:
 
     def is_skip_text(self, t: str) -> bool:
         """A mover/seconder line: names who moved, not what."""
-        return any(rx.match(t.strip()) for rx in self.r["skip"])
+        return bool(self.r["skip"].match(t.strip()))
 
     def mover_line(self, para_index: int, sentence: str) -> None:
         """"MOVED and SECONDED" then "THAT the agenda be adopted." then "CARRIED": the motion is the next paragraph."""
@@ -420,9 +421,9 @@ class Extractor:
         start, end = _trim(self.text, start, end)
         if end - start < 3 or not re.search(r"[A-Za-z]{2}", self.text[start:end]):
             return None
-        if kind == "resolution" and any(rx.search(self.text[start:end]) for rx in self.r["procedural"]):
+        if kind == "resolution" and self.r["procedural"].search(self.text[start:end]):
             return None
-        if kind == "recommendation" and any(rx.search(self.text[start:end]) for rx in self.r["agenda_noise"]):
+        if kind == "recommendation" and self.r["agenda_noise"].search(self.text[start:end]):
             return None
         item = Item(kind=kind, label=label, text=self.text[start:end], start=start, end=end, rule=rule,
                     outcome=outcome, owner=owner)
@@ -529,7 +530,7 @@ class Extractor:
                 k += 1
             if rest == "" and k < len(self.paras) and _opens(self.ptext(self.paras[k])) \
                     and not self.paras[k].label and not self.is_stop(self.paras[k]):
-                if kind == "resolution" and any(rx.search(self.ptext(self.paras[k])) for rx in self.r["procedural"]):
+                if kind == "resolution" and self.r["procedural"].search(self.ptext(self.paras[k])):
                     self.used.update((i, k))  # "That Council considers the confidential report listed below …:"
                     return k + 1
                 lead = self.paras[k]
