@@ -404,6 +404,7 @@ def _words(chars: list[tuple]) -> list[tuple[str, float, float, float]]:
     for c in chars:
         lines.setdefault(idx[c[TOP]], []).append(c)
     words = []
+    x0 = top = bottom = px0 = px1 = ptop = psize = 0.0  # set from each word's first character
     for _, line in sorted(lines.items()):
         line.sort(key=_BY_X0)
         text = None  # the current word's characters; None between words
