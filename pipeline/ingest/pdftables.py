@@ -327,7 +327,7 @@ def table_rows(cells) -> list[list]:
 # its font size and its centre (hm, vm), which _inside_all tests. A tuple, not an object: a table page has
 # some 2,000 characters, and building an object with attributes costs several times building a tuple.
 TEXT, X0, X1, TOP, BOTTOM, SIZE, HM, VM = range(8)
-_BY_X0 = operator.itemgetter(X0)
+_BY_X0, _BY_TOP = operator.itemgetter(X0), operator.itemgetter(TOP)
 
 
 def page_chars(textpage, height: float) -> list[tuple]:
@@ -399,10 +399,13 @@ def _words(chars: list[tuple]) -> list[tuple[str, float, float, float]]:
     A word's x0, top and bottom are the min, min and max of its characters', compared as min() and max() do."""
     if not chars:
         return []
-    idx = _cluster_index([c[TOP] for c in chars], Y_TOL)
+    idx = _cluster_index(map(_BY_TOP, chars), Y_TOL)
     lines: dict[int, list] = {}
-    for c in chars:
-        lines.setdefault(idx[c[TOP]], []).append(c)
+    for t, run in itertools.groupby(chars, key=_BY_TOP):  # in content order a line's characters come in runs
+        if idx[t] in lines:
+            lines[idx[t]].extend(run)
+        else:
+            lines[idx[t]] = list(run)
     words = []
     x0 = top = bottom = px0 = px1 = ptop = psize = 0.0  # set from each word's first character
     for _, line in sorted(lines.items()):
@@ -466,9 +469,12 @@ def _inside_all(chars, bbox) -> list:
 
 def _outside_all(chars, boxes) -> list:
     """The characters that touch none of the boxes, as pdfplumber's outside_bbox keeps them (get_bbox_overlap
-    is None), one box after another. min() and max() are written out as conditionals that return the same."""
+    is None), one box after another. A character wholly above or below a box (its bottom above the box's top,
+    or its top below the box's bottom; a box's top is above its bottom) cannot overlap it, which settles most
+    of a page's characters in one or two comparisons; the rest get the overlap test, min() and max() written
+    out as conditionals that return the same."""
     for x0, top, x1, bottom in boxes:
-        chars = [c for c in chars if not (
+        chars = [c for c in chars if c[BOTTOM] < top or c[TOP] > bottom or not (
             (w := (x1 if x1 < c[X1] else c[X1]) - (x0 if x0 > c[X0] else c[X0])) >= 0
             and (h := (bottom if bottom < c[BOTTOM] else c[BOTTOM]) - (top if top > c[TOP] else c[TOP])) >= 0
             and w + h > 0)]
