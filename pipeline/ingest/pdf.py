@@ -5,7 +5,7 @@ pdfplumber, but its text reads a ruled table row by row of *words*, interleaving
 are drawn with path objects, so a page whose path segments do not cross as a grid cannot hold one and
 costs nothing more (`may_hold_table`). A page that may hold one is read by pdftables.py: pdfplumber's
 table finder and text layout, step by step, on the edges and characters PDFium has already parsed (the
-same text on every table page of corpus/ and corpus-dev/, ~10 ms instead of ~100 ms). Only pages it does
+same text on every table page of corpus/ and corpus-dev/, ~5 ms instead of ~100 ms). Only pages it does
 not model (rotated, or with more path segments than pdftables.MAX_SEGMENTS) are re-opened with pdfplumber (`_table_pages`);
 MINUTEBOOK_PDF_TABLES=pdfplumber sends every candidate page there, to check one against the other.
 """
