@@ -78,20 +78,20 @@ def page_objects(page) -> tuple[list, list] | None:
                                                _untyped("FPDFPathSegment_GetType"), _untyped("FPDFPathSegment_GetClose"))
     x, y = ctypes.c_float(), ctypes.c_float()
     x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
-    PATH, FORM, TEXT = raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM, raw.FPDF_PAGEOBJ_TEXT
+    PATH_OBJ, FORM_OBJ, TEXT_OBJ = raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM, raw.FPDF_PAGEOBJ_TEXT
     paths, texts, budget = [], [], MAX_SEGMENTS
 
     def walk(objs, m0, depth):
         nonlocal budget
         for obj in objs:
             kind = kind_of(obj)
-            if kind == TEXT:
+            if kind == TEXT_OBJ:
                 texts.append((m0, obj))
-            elif kind == FORM:
+            elif kind == FORM_OBJ:
                 if depth < 15:
                     walk([raw.FPDFFormObj_GetObject(obj, k) for k in range(raw.FPDFFormObj_CountObjects(obj))],
                          _matrix(obj, m0), depth + 1)
-            elif kind == PATH:
+            elif kind == PATH_OBJ:
                 n = count_segs(obj)
                 budget -= max(n, 0)
                 if budget < 0:
@@ -377,7 +377,7 @@ def _page_text(tp) -> list[str]:
             while i >= 0:
                 u = get_u(tp, i)
                 if 0xD800 <= u <= 0xDFFF:
-                    break
+                    break  # half a pair behind a placeholder: ask for every character
                 chars[i] = chr(u)
                 i = text.find("\ufffe", i + 1)
             else:
