@@ -26,9 +26,11 @@ _BLANKS = re.compile(r"\n\n\n+")  # = \n{3,}; a literal-led pattern is searched 
 _TAB_RUN = re.compile(r"[ \t]*\t[ \t]*")
 _SPACE_RUN = re.compile(r"   *")  # two spaces or more (= " {2,}", literal-led)
 # Bullet glyphs differ by font and tool (pdfplumber prints unmapped ones as "(cid:127)"); one bullet for all.
-_BULLETS = re.compile(r"^(?:[·▪●◦‣∙\uf0b7\uf0a7\uf0d8\uf0a8]|\(cid:\d+\))(?=\s)", re.M)
+_GLYPHS = "·▪●\uf0b7\uf0a7"           # bullets wherever they stand between spaces
+_LINE_GLYPHS = _GLYPHS + "◦‣∙\uf0d8\uf0a8"  # bullets at the start of a line
+_BULLETS = re.compile(rf"^(?:[{_LINE_GLYPHS}]|\(cid:\d+\))(?=\s)", re.M)
 _CID = re.compile(r"\(cid:\d+\)")
-_MIDBULLET = re.compile(r"[·▪●\uf0b7\uf0a7](?<=[ \t][·▪●\uf0b7\uf0a7])(?= )")  # a bullet after a space or tab, before a space
+_MIDBULLET = re.compile(rf"[{_GLYPHS}](?<=[ \t][{_GLYPHS}])(?= )")  # a bullet after a space or tab, before a space
 
 
 def normalise(text: str) -> str:
@@ -51,11 +53,14 @@ def normalise(text: str) -> str:
     if "\t" in text:
         text = _TAB_RUN.sub("\t", text)
     text = _SPACE_RUN.sub(" ", text)
-    lines = [ln.strip(" ") for ln in text.split("\n")]
-    text = _CID.sub("•", _BULLETS.sub("•", "\n".join(lines)))
-    text = _MIDBULLET.sub("•", text)
-    lines = [ln.strip(" ") for ln in text.split("\n")]
-    return _BLANKS.sub("\n\n", "\n".join(lines)).strip("\n")
+    text = "\n".join([ln.strip(" ") for ln in text.split("\n")])
+    # the bullet patterns scan slowly (a line-start anchor, a class beyond Latin-1): tried only when a glyph is
+    # there; they turn glyphs into "•" and leave spaces alone, so the lines stay stripped
+    if "(cid:" in text or any(g in text for g in _LINE_GLYPHS):
+        text = _CID.sub("•", _BULLETS.sub("•", text))
+        if any(g in text for g in _GLYPHS):
+            text = _MIDBULLET.sub("•", text)
+    return _BLANKS.sub("\n\n", text).strip("\n")
 
 
 @dataclass

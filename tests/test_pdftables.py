@@ -3,6 +3,7 @@ import io
 import re
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_raw
 import pytest
 
 from conftest import CORPUS, DEV
@@ -16,9 +17,10 @@ def _both(data: bytes):
         out = []
         for i in range(len(doc)):
             page = doc[i]
-            if pdf.may_hold_table(page):
+            objects = pdftables.page_objects(page)
+            if pdf.may_hold_table(objects):
                 tp = page.get_textpage()
-                new = pdftables.read_page(page, tp)
+                new = pdftables.read_page(page, tp, objects)
                 tp.close()
                 out.append((i, pdf._table_pages(data, [i]).get(i), new))
             page.close()
@@ -57,6 +59,23 @@ def test_pdfium_tables_read_as_pdfplumber_reads_them(path):
         assert _same_characters(new) == _same_characters(old), (path.name, i)
 
 
+def test_characters_from_the_page_text_are_those_asked_for_one_by_one(monkeypatch):
+    """page_chars takes the characters' codes from one FPDFText_GetText call; asking for every character
+    (what it does when the text does not line up with the character list) gives the same characters."""
+    files = _table_pdfs()
+    if not files:
+        pytest.skip("no table PDFs")
+    for f in files:
+        doc = pdfium.PdfDocument(f)
+        for i in range(len(doc)):
+            page = doc[i]
+            tp, height = page.get_textpage(), page.get_height()
+            fast = pdftables.page_chars(tp, height)
+            with monkeypatch.context() as m:
+                m.setattr(pdfium_raw, "FPDFText_GetText", lambda *a: 0)
+                assert pdftables.page_chars(tp, height) == fast, (f.name, i)
+
+
 def test_table_pages_of_the_corpora_never_reach_pdfplumber(monkeypatch):
     calls = []
     monkeypatch.setattr(pdf, "_table_pages", lambda data, idx: calls.append(idx) or {})
@@ -79,8 +98,9 @@ def test_plumber_env_sends_every_candidate_page_to_pdfplumber(monkeypatch, dev):
     assert calls == [[0, 1, 2, 3]]
 
 
-def _grid_pdf(rotate: int = 0, spans: bool = False) -> bytes:
-    """A ruled 3 x 3 table (rectangles and lines, a merged cell when `spans`) between two paragraphs."""
+def _grid_pdf(rotate: int = 0, spans: bool = False, form: bool = False) -> bytes:
+    """A ruled 3 x 3 table (rectangles and lines, a merged cell when `spans`, its rules drawn in a form
+    XObject when `form`) between two paragraphs."""
     canvas = pytest.importorskip("reportlab.pdfgen.canvas")
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=(440, 400), invariant=1)
@@ -88,12 +108,17 @@ def _grid_pdf(rotate: int = 0, spans: bool = False) -> bytes:
         c.setPageRotation(rotate)
     c.drawString(40, 360, "Minutes of the meeting. RESOLVED: That the schedule below be approved.")
     xs, ys = [30, 200, 290, 410], [320, 290, 250, 220]
+    if form:
+        c.beginForm("rules")
     for y in ys:
         c.line(xs[0], y, xs[-1], y)
     for k, x in enumerate(xs):
         c.line(x, ys[0], x, ys[-1] if not (spans and k == 2) else ys[1])
     if spans:
         c.line(xs[2], ys[2], xs[2], ys[3])
+    if form:
+        c.endForm()
+        c.doForm("rules")
     cells = [["Action", "Owner", "When"], ["Write to the county council", "Clerk", "March 2025"],
              ["Repair the bus shelter", "Cllr Smith", "ASAP"]]
     for r, row in enumerate(cells):
@@ -119,5 +144,18 @@ def test_a_drawn_table_reads_the_same_both_ways(spans):
 def test_a_rotated_page_falls_back_to_pdfplumber():
     doc = pdfium.PdfDocument(_grid_pdf(rotate=90))
     page = doc[0]
-    assert pdf.may_hold_table(page)
-    assert pdftables.read_page(page, page.get_textpage()) is pdftables.FALLBACK
+    objects = pdftables.page_objects(page)
+    assert pdf.may_hold_table(objects)
+    assert pdftables.read_page(page, page.get_textpage(), objects) is pdftables.FALLBACK
+
+
+def test_rules_drawn_in_a_form_count_and_read_the_same(monkeypatch):
+    data = _grid_pdf(form=True)
+    (i, old, new), = _both(data)
+    assert old is not None and new == old
+    assert "Write to the county council\tClerk\tMarch 2025" in new.split("\n")
+    monkeypatch.setattr(pdftables, "MAX_SEGMENTS", 10)  # the 8 lines in the form alone are 16 segments
+    page = pdfium.PdfDocument(data)[0]
+    objects = pdftables.page_objects(page)
+    assert objects is None and pdf.may_hold_table(objects)
+    assert pdftables.read_page(page, page.get_textpage(), objects) is pdftables.FALLBACK

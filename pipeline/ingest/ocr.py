@@ -24,7 +24,6 @@ import os
 import re
 import shutil
 import subprocess
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -158,28 +157,29 @@ def _token_facts(tok: str) -> tuple:
 
 
 def quality(text: str) -> Quality:
-    q = Quality(0, 0, 0, 0)
-    lower: Counter = Counter()
+    """The counts of Quality for a text layer, kept in local variables while counting (a page has hundreds of tokens)."""
+    chars = tokens = good = good_chars = words = known = known_chars = 0
+    lower: dict[str, int] = {}
     for tok in normalise(text).split():
-        n, ok, alpha, known, low = _token_facts(tok)
-        q.chars += n
+        n, ok, alpha, frequent, low = _token_facts(tok)
+        chars += n
         if ok is None:
             continue
-        q.tokens += 1
+        tokens += 1
         if ok:
-            q.good += 1
-            q.good_chars += n
+            good += 1
+            good_chars += n
         if alpha:
-            q.words += 1
-            if known:
-                q.known += 1
-                q.known_chars += known
+            words += 1
+            if frequent:
+                known += 1
+                known_chars += frequent
             if low is not None:
-                lower[low] += 1
+                lower[low] = lower.get(low, 0) + 1
     # a word repeated down a table column ("aye", "x", "ongoing") counts at most LOWER_CAP times
-    q.lower = sum(min(n, LOWER_CAP) for n in lower.values())
-    q.lower_known = sum(min(n, LOWER_CAP) for w, n in lower.items() if w in _COMMON)
-    return q
+    return Quality(chars, tokens, good, good_chars, words, known, known_chars,
+                   lower=sum(min(n, LOWER_CAP) for n in lower.values()),
+                   lower_known=sum(min(n, LOWER_CAP) for w, n in lower.items() if w in _COMMON))
 
 
 def layer_problem(text: str) -> str | None:

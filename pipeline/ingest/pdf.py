@@ -5,8 +5,8 @@ pdfplumber, but its text reads a ruled table row by row of *words*, interleaving
 are drawn with path objects, so a page whose path segments do not cross as a grid cannot hold one and
 costs nothing more (`may_hold_table`). A page that may hold one is read by pdftables.py: pdfplumber's
 table finder and text layout, step by step, on the edges and characters PDFium has already parsed (the
-same text on every table page of corpus/ and corpus-dev/, ~10 ms instead of ~100 ms). Only pages it does
-not model (rotated, or with more paths than GRID_MAX_SEGMENTS) are re-opened with pdfplumber (`_table_pages`);
+same text on every table page of corpus/ and corpus-dev/, ~5 ms instead of ~100 ms). Only pages it does
+not model (rotated, or with more path segments than pdftables.MAX_SEGMENTS) are re-opened with pdfplumber (`_table_pages`);
 MINUTEBOOK_PDF_TABLES=pdfplumber sends every candidate page there, to check one against the other.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ TABLES_ENV = "MINUTEBOOK_PDF_TABLES"   # "pdfplumber": read every table page wit
 
 HEADER_ZONE = 3      # lines at the top and bottom of a page that may be running heads/feet
 PAGE_NUMBER = re.compile(r"^(page\s*)?[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(\s*(of|/)\s*\d{1,4})?$", re.I)
-HYPHEN_BREAK = re.compile(r"(?<=[a-z])-\n(?=[a-z])")
+HYPHEN_BREAK = re.compile(r"-\n(?<=[a-z]-\n)(?=[a-z])")  # = (?<=[a-z])-\n(?=[a-z]), led by its literal: ~20x faster
 
 
 def ingest(data: bytes, *, path: str, sha256: str, max_pages: int = 2000) -> Document:
@@ -49,12 +49,14 @@ def ingest(data: bytes, *, path: str, sha256: str, max_pages: int = 2000) -> Doc
             pages.append(text)
             if ocr.wants_ocr(text, page):  # no usable text layer: this page alone goes to OCR
                 scan_pages.append(i)
-            elif text.strip() and may_hold_table(page):
-                read = pdftables.FALLBACK if plumber_only else _pdfium_tables(page, textpage)
-                if read is pdftables.FALLBACK:
-                    table_pages.append(i)   # a page pdftables does not model: pdfplumber reads it below
-                elif read is not None:
-                    tables[i] = read
+            elif text.strip():
+                objects = pdftables.page_objects(page)  # walked once: for the grid test and the table reader
+                if may_hold_table(objects):
+                    read = pdftables.FALLBACK if plumber_only else _pdfium_tables(page, textpage, objects)
+                    if read is pdftables.FALLBACK:
+                        table_pages.append(i)   # a page pdftables does not model: pdfplumber reads it below
+                    elif read is not None:
+                        tables[i] = read
             textpage.close()
             page.close()
         scanned = ocr.pdf_pages(pdf, scan_pages, pages) if scan_pages else None
@@ -88,11 +90,11 @@ GRID_SNAP = 2.5         # pdfplumber snap_tolerance 3: edges closer than this sh
 GRID_JOIN = 3.5         # pdfplumber join_tolerance 3: collinear pieces this close form one edge
 GRID_MIN_LEN = 2.5      # pdfplumber edge_min_length 3
 GRID_MEET = 3.5         # pdfplumber intersection_tolerance 3
-GRID_MAX_SEGMENTS = 20000  # a page drawing more than this (a map, a chart) goes to pdfplumber unjudged
 
 
-def may_hold_table(page) -> bool:
+def may_hold_table(objects) -> bool:
     """Can pdfplumber find a kept table (>= 2 rows, a row of >= 2 cells) on this page? Cheap, never wrong on "no".
+    `objects` is pdftables.page_objects(page), which read_page then reads too.
 
     pdfplumber builds cells from horizontal and vertical edges (lines, rectangle sides, path
     segments) that cross; two rows with a two-cell row need three horizontal edges that each meet two
@@ -103,16 +105,15 @@ def may_hold_table(page) -> bool:
     18 pages where pdfplumber finds a table and 1 where it does not; the former test (>= 8 path
     objects) sent 30 pages and missed 2 tables drawn with 6 and 7 paths.
     """
-    h, v = [], []
-    try:
-        for line in _polylines(page):
-            for (x0, y0), (x1, y1) in zip(line, line[1:]):
-                if abs(y0 - y1) <= 0.01:
-                    h.append((y0, min(x0, x1), max(x0, x1)))
-                else:  # vertical, or slanted (pdfplumber files a lone slanted line as a vertical edge)
-                    v.append((min(x0, x1), min(y0, y1), max(y0, y1)))
-    except pdftables.Fallback:  # too many segments
+    if objects is None:  # more path segments than pdftables.MAX_SEGMENTS: pdfplumber's to judge
         return True
+    h, v = [], []
+    for line in _polylines(objects[0]):
+        for (x0, y0), (x1, y1) in zip(line, line[1:]):
+            if abs(y0 - y1) <= 0.01:
+                h.append((y0, min(x0, x1), max(x0, x1)))
+            else:  # vertical, or slanted (pdfplumber files a lone slanted line as a vertical edge)
+                v.append((min(x0, x1), min(y0, y1), max(y0, y1)))
     rows, cols = _snap_join(h), _snap_join(v)
     if len(rows) < 3 or len(cols) < 3:
         return False
@@ -124,10 +125,10 @@ def may_hold_table(page) -> bool:
     return len(ys) >= 3 and len(xs) >= 3
 
 
-def _polylines(page):
+def _polylines(paths):
     """Every path of the page as lists of page-space points (closed subpaths end at their start)."""
     import pypdfium2.raw as raw
-    for _, segments in pdftables.path_objects(page, GRID_MAX_SEGMENTS):
+    for _, segments in paths:
         line, start = [], None
         for kind, p, close in segments:
             if kind == raw.FPDF_SEGMENT_MOVETO:
@@ -171,10 +172,10 @@ def _snap_join(edges: list[tuple[float, float, float]]) -> list[tuple[float, flo
     return out
 
 
-def _pdfium_tables(page, textpage):
+def _pdfium_tables(page, textpage, objects):
     """pdftables.read_page, with any error on a damaged page sent to the pdfplumber fallback."""
     try:
-        return pdftables.read_page(page, textpage)
+        return pdftables.read_page(page, textpage, objects)
     except Exception:  # noqa: BLE001 - a damaged object: let pdfplumber (or PDFium's plain text) have it
         return pdftables.FALLBACK
 
@@ -208,26 +209,29 @@ def _table_pages(data: bytes, indices: list[int]) -> dict[int, str]:
     return out
 
 
+_DIGITS = re.compile(r"\d+")
+
+
 def _key(line: str) -> str:
-    return re.sub(r"\d+", "#", line.strip().lower())
+    return _DIGITS.sub("#", line.strip().lower())
 
 
 def strip_running_lines(pages: list[str]) -> list[str]:
     """Drop page numbers and lines repeated at the top or bottom of most pages (letterheads, print stamps)."""
     split = [p.split("\n") for p in pages]
-    zones = []
+    zones = []  # per page, {line index: _key} of its first and last HEADER_ZONE non-blank lines
     for lines in split:
         idx = [k for k, ln in enumerate(lines) if ln.strip()]
-        zones.append(set(idx[:HEADER_ZONE] + idx[-HEADER_ZONE:]))
+        zones.append({k: _key(lines[k]) for k in idx[:HEADER_ZONE] + idx[-HEADER_ZONE:]})
     counts = Counter()
-    for lines, zone in zip(split, zones):
-        counts.update({_key(lines[k]) for k in zone})
+    for zone in zones:
+        counts.update(set(zone.values()))
     textful = sum(1 for p in pages if p.strip())
     repeated = {k for k, c in counts.items() if textful >= 2 and c >= max(2, (textful + 1) // 2) and k}
     out = []
     for lines, zone in zip(split, zones):
         kept = [ln for k, ln in enumerate(lines)
-                if not (k in zone and (_key(ln) in repeated or PAGE_NUMBER.match(ln.strip())))]
+                if not (k in zone and (zone[k] in repeated or PAGE_NUMBER.match(ln.strip())))]
         out.append("\n".join(kept))
     return out
 

@@ -17,7 +17,7 @@ follows pdfplumber 0.11's own steps, with its default settings, on them:
 The characters are pdfminer's as far as PDFium gives them: x from the origin to the advance (the loose
 box), bottom at the font's descent, top one font size above. On every page of corpus/ and corpus-dev/
 where pdfplumber keeps a table the text is the same (tests/test_ingest.py compares the two). Pages
-this does not model — rotated pages or text, more path segments than `pdf.GRID_MAX_SEGMENTS` — return
+this does not model — rotated pages or text, more path segments than `MAX_SEGMENTS` — return
 `FALLBACK` and pdf.py reads them with pdfplumber, which stays the reference; setting
 MINUTEBOOK_PDF_TABLES=pdfplumber sends every candidate page there (for checking this module).
 """
@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import bisect
 import ctypes
+import functools
 import itertools
+import operator
 import re
 
 SNAP = 3.0          # pdfplumber snap_tolerance
@@ -36,7 +38,9 @@ MEET = 3.0          # intersection_tolerance
 Y_TOL = 3.0         # text y_tolerance
 X_RATIO = 0.15      # x_tolerance_ratio passed by pdf.py
 MAX_SEGMENTS = 20000
+_SURROGATE = re.compile("[\ud800-\udfff]")
 LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}  # pdfplumber's
+_LIGATURES = str.maketrans(LIGATURES)
 
 
 class Fallback(Exception):
@@ -48,59 +52,88 @@ FALLBACK = object()
 
 # --------------------------------------------------------------------------- edges from path objects
 
-def path_objects(page, max_segments: int, text: bool = False):
-    """(matrix, segments) of every path object on the page, and (matrix, None) of every text object if
-    `text`: form XObjects walked through (15 deep), their matrices composed, so that the grid test of
-    pdf.py and the edges here see the same page space; segments are (type, (x, y), close), bottom-up.
-    Raises Fallback past `max_segments` path segments, so that a map or chart costs its reader nothing."""
+@functools.cache
+def _untyped(name: str):
+    """PDFium's function `name` without the argument types pypdfium2 declares for it.
+
+    ctypes converts every argument through its declared type, half the cost of a call (~0.7 -> ~0.3 µs);
+    a table page makes two or three calls per character and the grid test four per path segment. Callers
+    pass what the C side takes as it is: pypdfium2 handles, indices as Python ints (C int), out-parameters
+    through ctypes.byref. The result type stays pypdfium2's, so results are the same values."""
     import pypdfium2.raw as raw
-    fm, x, y = raw.FS_MATRIX(), ctypes.c_float(), ctypes.c_float()
-    kinds = (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM) + ((raw.FPDF_PAGEOBJ_TEXT,) if text else ())
-    budget = [max_segments]
+    fn = getattr(raw, name)
+    return ctypes.CFUNCTYPE(fn.restype)(ctypes.cast(fn, ctypes.c_void_p).value)
 
-    def walk(parent, count, get, m0, depth):
-        for i in range(count(parent)):
-            obj = get(parent, i)
-            kind = raw.FPDFPageObj_GetType(obj)
-            if kind not in kinds:
-                continue
-            raw.FPDFPageObj_GetMatrix(obj, fm)
-            a, b, c, d, e, f = fm.a, fm.b, fm.c, fm.d, fm.e, fm.f
-            m = (a * m0[0] + b * m0[2], a * m0[1] + b * m0[3], c * m0[0] + d * m0[2], c * m0[1] + d * m0[3],
-                 e * m0[0] + f * m0[2] + m0[4], e * m0[1] + f * m0[3] + m0[5])
-            if kind == raw.FPDF_PAGEOBJ_TEXT:
-                yield m, None
-                continue
-            if kind == raw.FPDF_PAGEOBJ_FORM:
+
+def page_objects(page) -> tuple[list, list] | None:
+    """(paths, texts) of the page in one walk, for pdf.may_hold_table and read_page alike: paths as
+    (matrix, segments), segments (type, (x, y), close) bottom-up in page space; texts as (matrix of the
+    form holding it, handle), whose own matrix read_page asks for only on a table page. Form XObjects are
+    walked through (15 deep), their matrices composed. None past MAX_SEGMENTS path segments, so that a
+    map or chart costs nothing more (pdf.py sends it to pdfplumber unjudged)."""
+    import pypdfium2.raw as raw
+    get_obj, kind_of, count_segs = (_untyped("FPDFPage_GetObject"), _untyped("FPDFPageObj_GetType"),
+                                    _untyped("FPDFPath_CountSegments"))
+    get_seg, get_point, seg_type, seg_close = (_untyped("FPDFPath_GetPathSegment"), _untyped("FPDFPathSegment_GetPoint"),
+                                               _untyped("FPDFPathSegment_GetType"), _untyped("FPDFPathSegment_GetClose"))
+    x, y = ctypes.c_float(), ctypes.c_float()
+    x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
+    PATH_OBJ, FORM_OBJ, TEXT_OBJ = raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM, raw.FPDF_PAGEOBJ_TEXT
+    paths, texts, budget = [], [], MAX_SEGMENTS
+
+    def walk(objs, m0, depth):
+        nonlocal budget
+        for obj in objs:
+            kind = kind_of(obj)
+            if kind == TEXT_OBJ:
+                texts.append((m0, obj))
+            elif kind == FORM_OBJ:
                 if depth < 15:
-                    yield from walk(obj, raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject, m, depth + 1)
-                continue
-            n = raw.FPDFPath_CountSegments(obj)
-            budget[0] -= max(n, 0)
-            if budget[0] < 0:
-                raise Fallback("too many path segments")
-            segments = []
-            for k in range(n):
-                seg = raw.FPDFPath_GetPathSegment(obj, k)
-                raw.FPDFPathSegment_GetPoint(seg, x, y)
-                segments.append((raw.FPDFPathSegment_GetType(seg),
-                                 (m[0] * x.value + m[2] * y.value + m[4], m[1] * x.value + m[3] * y.value + m[5]),
-                                 raw.FPDFPathSegment_GetClose(seg)))
-            yield m, segments
+                    walk([raw.FPDFFormObj_GetObject(obj, k) for k in range(raw.FPDFFormObj_CountObjects(obj))],
+                         _matrix(obj, m0), depth + 1)
+            elif kind == PATH_OBJ:
+                n = count_segs(obj)
+                budget -= max(n, 0)
+                if budget < 0:
+                    raise Fallback("too many path segments")
+                a, b, c, d, e, f = m = _matrix(obj, m0)
+                segments = []
+                for k in range(n):
+                    seg = get_seg(obj, k)
+                    get_point(seg, x_ref, y_ref)
+                    px, py = x.value, y.value
+                    segments.append((seg_type(seg), (a * px + c * py + e, b * px + d * py + f), seg_close(seg)))
+                paths.append((m, segments))
 
-    yield from walk(page.raw, raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, (1, 0, 0, 1, 0, 0), 0)
+    handle = page.raw
+    try:
+        walk([get_obj(handle, i) for i in range(raw.FPDFPage_CountObjects(handle))], (1, 0, 0, 1, 0, 0), 0)
+    except Fallback:
+        return None
+    return paths, texts
 
 
-def _subpaths(page, height: float):
+def _matrix(obj, m0) -> tuple:
+    """The object's matrix applied before m0 (that of the form holding it): its matrix in page space."""
+    import pypdfium2.raw as raw
+    fm = raw.FS_MATRIX()
+    _untyped("FPDFPageObj_GetMatrix")(obj, ctypes.byref(fm))
+    a, b, c, d, e, f = fm.a, fm.b, fm.c, fm.d, fm.e, fm.f
+    return (a * m0[0] + b * m0[2], a * m0[1] + b * m0[3], c * m0[0] + d * m0[2], c * m0[1] + d * m0[3],
+            e * m0[0] + f * m0[2] + m0[4], e * m0[1] + f * m0[3] + m0[5])
+
+
+def _subpaths(objects, height: float):
     """(shape, points) of every subpath on the page, as pdfminer's paint_path sees them: shape letters
     m/l/c/h, one point per operator (a curve's end point; "h" repeats the start), top-down coordinates."""
     import pypdfium2.raw as raw
-    for m, segments in path_objects(page, MAX_SEGMENTS, text=True):
-        if segments is None:
-            # pdfminer's "upright": a*d > 0 and b*c <= 0; other text is grouped apart by pdfplumber
-            if not (m[0] * m[3] > 0 and m[1] * m[2] <= 0):
-                raise Fallback("rotated text")
-            continue
+    paths, texts = objects
+    for m0, obj in texts:
+        m = _matrix(obj, m0)
+        # pdfminer's "upright": a*d > 0 and b*c <= 0; other text is grouped apart by pdfplumber
+        if not (m[0] * m[3] > 0 and m[1] * m[2] <= 0):
+            raise Fallback("rotated text")
+    for m, segments in paths:
         shape, pts, start, bez = "", [], None, 0
         for kind, (px, py), close in segments:
             p = (px, height - py)
@@ -123,7 +156,7 @@ def _subpaths(page, height: float):
             yield shape, pts
 
 
-def page_edges(page, height: float) -> tuple[list, list]:
+def page_edges(objects, height: float) -> tuple[list, list]:
     """pdfplumber's page.edges, prefiltered: h edges (top, x0, x1), v edges (x0, x1, top, bottom)."""
     hs, vs = [], []
 
@@ -135,7 +168,7 @@ def page_edges(page, height: float) -> tuple[list, list]:
         else:  # pdfminer files any other line, slanted too, as vertical
             vs.append((x0, x1, t, b))
 
-    for shape, pts in _subpaths(page, height):
+    for shape, pts in _subpaths(objects, height):
         if len(shape) > 3 and shape[-2:] == "lh" and pts[-2] == pts[0]:
             shape, pts = shape[:-2] + "h", pts[:-1]
         if shape in ("ml", "mlh"):
@@ -290,76 +323,120 @@ def table_rows(cells) -> list[list]:
 
 # --------------------------------------------------------------------------- characters and text
 
-class Char:
-    __slots__ = ("text", "x0", "x1", "top", "bottom", "size", "hm", "vm")
+# A character is a tuple (text, x0, x1, top, bottom, size, hm, vm): its box as pdfminer has it, top-down,
+# its font size and its centre (hm, vm), which _inside_all tests. A tuple, not an object: a table page has
+# some 2,000 characters, and building an object with attributes costs several times building a tuple.
+TEXT, X0, X1, TOP, BOTTOM, SIZE, HM, VM = range(8)
+_BY_X0, _BY_TOP = operator.itemgetter(X0), operator.itemgetter(TOP)
 
-    def __init__(self, text, x0, x1, top, bottom, size):
-        self.text, self.x0, self.x1, self.top, self.bottom, self.size = text, x0, x1, top, bottom, size
-        self.hm, self.vm = (x0 + x1) / 2, (top + bottom) / 2  # the centre, which _inside tests
 
-
-def page_chars(textpage, height: float) -> list[Char]:
+def page_chars(textpage, height: float) -> list[tuple]:
     """The page's characters in content order, pdfplumber-like: no generated spaces or line breaks."""
     import pypdfium2.raw as raw
     tp = textpage.raw
     rect = raw.FS_RECTF()
-    get_u, loose, size_of, generated = (raw.FPDFText_GetUnicode, raw.FPDFText_GetLooseCharBox,
-                                        raw.FPDFText_GetFontSize, raw.FPDFText_IsGenerated)
-    out, pending_high = [], None
-    for i in range(raw.FPDFText_CountChars(tp)):
-        u = get_u(tp, i)
-        if 0xD800 <= u <= 0xDBFF:
-            pending_high = u
+    box = ctypes.byref(rect)
+    loose, size_of, generated = (_untyped("FPDFText_GetLooseCharBox"), _untyped("FPDFText_GetFontSize"),
+                                 _untyped("FPDFText_IsGenerated"))
+    out = []
+    for i, ch in enumerate(_page_text(tp)):
+        if ch == "\0" or ch == "\ufffe":
             continue
-        if 0xDC00 <= u <= 0xDFFF:
-            if pending_high is None:
-                continue
-            u = 0x10000 + ((pending_high - 0xD800) << 10) + (u - 0xDC00)
-        pending_high = None
-        if u == 0 or u == 0xFFFE:
-            continue
-        ch = chr(u)
         if ch.isspace() and generated(tp, i):
             continue
-        if not loose(tp, i, rect):
+        if not loose(tp, i, box):
             continue
         size = size_of(tp, i)
+        x0, x1 = rect.left, rect.right
         bottom = height - rect.bottom
-        out.append(Char(ch, rect.left, rect.right, bottom - size, bottom, size))
+        top = bottom - size
+        out.append((ch, x0, x1, top, bottom, size, (x0 + x1) / 2, (top + bottom) / 2))
     return out
 
 
-def _words(chars: list[Char]) -> list[tuple[str, float, float, float]]:
-    """WordExtractor (upright, ltr/ttb, x_tolerance_ratio 0.15): (text, x0, top, bottom) per word, line by line."""
+def _page_text(tp) -> list[str]:
+    """Each character of the text page as FPDFText_GetUnicode gives it, as a string, mostly from one
+    FPDFText_GetText call; a surrogate pair is read at its second index (the first is NUL), a lone
+    surrogate is NUL.
+
+    PDFium's page text holds one UTF-16 unit per character of its list, the character's code, except
+    that 0xFFFE stands for several (no Unicode, 0; a hyphen that ended a line, 0x2), which are asked
+    for one by one. When the text is not that (control characters are in the list and not in the text,
+    a character beyond the BMP takes two units), every character is asked for."""
+    import pypdfium2.raw as raw
+    get_u = _untyped("FPDFText_GetUnicode")
+    n = raw.FPDFText_CountChars(tp)
+    if n <= 0:
+        return []
+    buf = (ctypes.c_ushort * (2 * n + 2))()  # room for a surrogate pair per character, and the NUL
+    if raw.FPDFText_GetText(tp, 0, n, buf) == n + 1:
+        text = ctypes.string_at(buf, 2 * n).decode("utf-16-le", "surrogatepass")
+        if not _SURROGATE.search(text):
+            chars = list(text)
+            i = text.find("\ufffe")
+            while i >= 0:
+                u = get_u(tp, i)
+                if 0xD800 <= u <= 0xDFFF:
+                    break  # half a pair behind a placeholder: ask for every character
+                chars[i] = chr(u)
+                i = text.find("\ufffe", i + 1)
+            else:
+                return chars
+    codes = [get_u(tp, i) for i in range(n)]
+    chars = []
+    for i, u in enumerate(codes):
+        if 0xD800 <= u <= 0xDBFF:  # the first of a pair: read with the second
+            u = 0
+        elif 0xDC00 <= u <= 0xDFFF:
+            high = codes[i - 1] if i else 0
+            u = 0x10000 + ((high - 0xD800) << 10) + (u - 0xDC00) if 0xD800 <= high <= 0xDBFF else 0
+        chars.append(chr(u))
+    return chars
+
+
+def _words(chars: list[tuple]) -> list[tuple[str, float, float, float]]:
+    """WordExtractor (upright, ltr/ttb, x_tolerance_ratio 0.15): (text, x0, top, bottom) per word, line by line.
+    A word's x0, top and bottom are the min, min and max of its characters', compared as min() and max() do."""
     if not chars:
         return []
-    idx = _cluster_index([c.top for c in chars], Y_TOL)
+    idx = _cluster_index(map(_BY_TOP, chars), Y_TOL)
     lines: dict[int, list] = {}
-    for c in chars:
-        lines.setdefault(idx[c.top], []).append(c)
+    for t, run in itertools.groupby(chars, key=_BY_TOP):  # in content order a line's characters come in runs
+        if idx[t] in lines:
+            lines[idx[t]].extend(run)
+        else:
+            lines[idx[t]] = list(run)
     words = []
+    x0 = top = bottom = px0 = px1 = ptop = psize = 0.0  # set from each word's first character
     for _, line in sorted(lines.items()):
-        line.sort(key=lambda c: c.x0)
-        cur: list[Char] = []
-        for c in line:
-            if c.text.isspace():
-                if cur:
-                    words.append(cur)
-                cur = []
+        line.sort(key=_BY_X0)
+        text = None  # the current word's characters; None between words
+        for ch, cx0, cx1, ctop, cbottom, csize, _, _ in line:
+            if ch.isspace():
+                if text is not None:
+                    words.append(("".join(text).translate(_LIGATURES), x0, top, bottom))
+                    text = None
                 continue
-            if cur:
-                p = cur[-1]
-                if c.x0 < p.x0 or c.x0 > p.x1 + X_RATIO * p.size or abs(c.top - p.top) > Y_TOL:
-                    words.append(cur)
-                    cur = []
-            cur.append(c)
-        if cur:
-            words.append(cur)
-    return [("".join(LIGATURES.get(c.text, c.text) for c in w), min(c.x0 for c in w), min(c.top for c in w),
-             max(c.bottom for c in w)) for w in words]
+            if text is not None and (cx0 < px0 or cx0 > px1 + X_RATIO * psize or abs(ctop - ptop) > Y_TOL):
+                words.append(("".join(text).translate(_LIGATURES), x0, top, bottom))
+                text = None
+            if text is None:
+                text, x0, top, bottom = [ch], cx0, ctop, cbottom
+            else:
+                text.append(ch)
+                if cx0 < x0:
+                    x0 = cx0
+                if ctop < top:
+                    top = ctop
+                if cbottom > bottom:
+                    bottom = cbottom
+            px0, px1, ptop, psize = cx0, cx1, ctop, csize  # the word's last character
+        if text is not None:
+            words.append(("".join(text).translate(_LIGATURES), x0, top, bottom))
+    return words
 
 
-def cell_text(chars: list[Char]) -> str:
+def cell_text(chars: list[tuple]) -> str:
     """utils.extract_text(chars, x_tolerance_ratio=0.15): words clustered into lines by top, sorted by cluster."""
     words = _words(chars)
     if not words:
@@ -371,7 +448,7 @@ def cell_text(chars: list[Char]) -> str:
     return "\n".join(" ".join(ws) for _, ws in sorted(lines.items()))
 
 
-def text_lines(chars: list[Char]) -> list[tuple[float, str]]:
+def text_lines(chars: list[tuple]) -> list[tuple[float, str]]:
     """page.extract_text_lines(x_tolerance_ratio=0.15): (top, text) per line of the text map."""
     words = _words(chars)
     if not words:
@@ -384,40 +461,37 @@ def text_lines(chars: list[Char]) -> list[tuple[float, str]]:
     return out
 
 
-def _overlaps(c: Char, bbox) -> bool:
-    """pdfplumber's get_bbox_overlap(char, bbox) is not None."""
-    w = min(c.x1, bbox[2]) - max(c.x0, bbox[0])
-    h = min(c.bottom, bbox[3]) - max(c.top, bbox[1])
-    return w >= 0 and h >= 0 and w + h > 0
-
-
-def _inside(c: Char, bbox) -> bool:
-    return bbox[0] <= c.hm < bbox[2] and bbox[1] <= c.vm < bbox[3]
-
-
 def _inside_all(chars, bbox) -> list:
-    """[c for c in chars if _inside(c, bbox)], the test inlined (this is most of a table page's time)."""
-    x0, top, x1, bottom = bbox[0], bbox[1], bbox[2], bbox[3]
-    return [c for c in chars if x0 <= c.hm < x1 and top <= c.vm < bottom]
+    """The characters whose centre lies in bbox (x0, top, x1, bottom), as pdfplumber's char_in_bbox tests."""
+    x0, top, x1, bottom = bbox
+    return [c for c in chars if x0 <= c[HM] < x1 and top <= c[VM] < bottom]
 
 
 def _outside_all(chars, boxes) -> list:
-    """[c for c in chars if not any(_overlaps(c, b) for b in boxes)], inlined for the usual single table."""
-    if len(boxes) != 1:
-        return [c for c in chars if not any(_overlaps(c, b) for b in boxes)]
-    x0, top, x1, bottom = boxes[0]
-    return [c for c in chars if not ((w := min(c.x1, x1) - max(c.x0, x0)) >= 0
-                                     and (h := min(c.bottom, bottom) - max(c.top, top)) >= 0 and w + h > 0)]
+    """The characters that touch none of the boxes, as pdfplumber's outside_bbox keeps them (get_bbox_overlap
+    is None), one box after another. A character wholly above or below a box (its bottom above the box's top,
+    or its top below the box's bottom; a box's top is above its bottom) cannot overlap it, which settles most
+    of a page's characters in one or two comparisons; the rest get the overlap test, min() and max() written
+    out as conditionals that return the same."""
+    for x0, top, x1, bottom in boxes:
+        chars = [c for c in chars if c[BOTTOM] < top or c[TOP] > bottom or not (
+            (w := (x1 if x1 < c[X1] else c[X1]) - (x0 if x0 > c[X0] else c[X0])) >= 0
+            and (h := (bottom if bottom < c[BOTTOM] else c[BOTTOM]) - (top if top > c[TOP] else c[TOP])) >= 0
+            and w + h > 0)]
+    return chars
 
 
-def read_page(page, textpage):
+def read_page(page, textpage, objects):
     """The page's text with its kept ruled tables as TAB-separated rows, or None when it keeps no table,
-    or FALLBACK when the page is one this module does not model (pdf.py then asks pdfplumber)."""
+    or FALLBACK when the page is one this module does not model (pdf.py then asks pdfplumber).
+    `objects` is page_objects(page), which the grid test has read already."""
     try:
+        if objects is None:
+            raise Fallback("too many path segments")
         if page.get_rotation() % 360:
             raise Fallback("rotated page")
         height = page.get_height()
-        hs, vs = merged_edges(*page_edges(page, height))
+        hs, vs = merged_edges(*page_edges(objects, height))
         if len(hs) < 2 or len(vs) < 2:
             return None
         found = find_tables(hs, vs)
@@ -431,17 +505,17 @@ def read_page(page, textpage):
         tb = (min(c[0] for c in cells), min(c[1] for c in cells), max(c[2] for c in cells),
               max(c[3] for c in cells))
         # Table.extract tests every character against every row, then the row's against its cells; the same
-        # test here, on the table's characters sorted by their vertical centre, so a row is a bisect away
-        x0, top, x1, bottom = tb
-        inside = sorted((ch.vm, k, ch) for k, ch in enumerate(chars) if x0 <= ch.hm < x1 and top <= ch.vm < bottom)
-        mids = [m for m, _, _ in inside]
+        # test here, on the table's characters ordered by their vertical centre, so a row is a bisect away
+        inside = _inside_all(chars, tb)
+        by_mid = sorted(range(len(inside)), key=lambda k: inside[k][VM])  # ties stay in content order
+        mids = [inside[k][VM] for k in by_mid]
         rows = []
         for row in table_rows(cells):
             live = [c for c in row if c]
             rb = (min(c[0] for c in live), min(c[1] for c in live), max(c[2] for c in live),
                   max(c[3] for c in live))
-            span = inside[bisect.bisect_left(mids, rb[1]):bisect.bisect_left(mids, rb[3])]
-            in_row = _inside_all([ch for _, _, ch in sorted(span, key=lambda t: t[1])], rb)  # content order
+            span = sorted(by_mid[bisect.bisect_left(mids, rb[1]):bisect.bisect_left(mids, rb[3])])  # content order
+            in_row = _inside_all([inside[k] for k in span], rb)
             rows.append((rb[1], [None if c is None else cell_text(_inside_all(in_row, c)) for c in row]))
         # pdf.py's rule: a box drawn round a paragraph is a one-column "table"; a kept one fills 2 cells in 2 rows
         if sum(1 for _, texts in rows if sum(1 for t in texts if t and t.strip()) >= 2) >= 2:
