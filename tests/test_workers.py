@@ -67,6 +67,24 @@ def test_recycled_workers_give_the_same_rows(tmp_path):
     assert _rows(tmp_path / "a.db") == _rows(tmp_path / "b.db")
 
 
+def test_a_worker_over_its_memory_limit_is_replaced_and_nothing_is_lost(tmp_path, monkeypatch):
+    import pipeline.run as run
+    pools = []
+
+    class Counted(run.Pool):
+        def __init__(self, *a, **k):
+            super().__init__(*a, **k)
+            pools.append(self)
+    monkeypatch.setattr(run, "Pool", Counted)
+    folder = _seeds(tmp_path)
+    files = len(list(folder.iterdir()))
+    ingest_paths([folder], tmp_path / "a.db", workers=1)
+    assert pools[-1].started == 1  # one worker reads every file: no worker is over the default limit
+    ingest_paths([folder], tmp_path / "b.db", workers=1, worker_mb=1)  # every worker is over 1 MB
+    assert pools[-1].started == files
+    assert _rows(tmp_path / "a.db") == _rows(tmp_path / "b.db")
+
+
 def test_rerun_skips_everything_and_starts_no_worker(tmp_path, monkeypatch):
     folder, db = _seeds(tmp_path), tmp_path / "m.db"
     ingest_paths([folder], db, workers=2)
