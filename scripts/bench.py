@@ -287,6 +287,8 @@ STAGES = [  # (label, file suffix, function): cumulative time of these functions
 
 def profile(db: Path) -> list[tuple[str, float]]:
     from pipeline.run import ingest_paths
+    for suffix in ("", "-wal", "-shm", ".lock"):  # a kept --dir holds the last run's: all would be unchanged
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
     # warm the imports and the lru_caches so the profile shows per-document work
     from pipeline.run import _warm_up
     _warm_up()
