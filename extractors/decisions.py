@@ -157,9 +157,14 @@ def _rules():
 def _nlp():
     """A blank English pipeline: sentence splitting and the Matcher need no trained model."""
     import spacy
-    from spacy.attrs import LOWER
+    from spacy.attrs import IDS, IS_PUNCT, LOWER
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
+    # A new word's lexeme computes every lexical attribute spaCy knows (shape, like_url, is_stop, …), most of a
+    # cold paragraph's cost; keep those the patterns name, LOWER, and IS_PUNCT (the sentencizer's): speed only
+    used = {IDS[k] for p in load("sentences")["patterns"] for tok in p["pattern"] for k in tok if k in IDS}
+    getters = nlp.vocab.lex_attr_getters
+    nlp.vocab.lex_attr_getters = {a: f for a, f in getters.items() if a in used | {LOWER, IS_PUNCT}}
     meta = {}
     for p in load("sentences")["patterns"]:
         meta[p["name"]] = p
