@@ -158,6 +158,7 @@ def _nlp():
     """A blank English pipeline: sentence splitting and the Matcher need no trained model."""
     import spacy
     from spacy.attrs import IDS, IS_PUNCT, LOWER
+    from spacy.schemas import validate_token_pattern
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     # A new word's lexeme computes every lexical attribute spaCy knows (shape, like_url, is_stop, …), most of a
@@ -167,6 +168,9 @@ def _nlp():
     nlp.vocab.lex_attr_getters = {a: f for a, f in getters.items() if a in used | {LOWER, IS_PUNCT}}
     meta = {}
     for p in load("sentences")["patterns"]:
+        errors = validate_token_pattern(p["pattern"])  # what Matcher.add checks, once, not per Matcher built
+        if errors:
+            raise ValueError(f"rules/sentences.json pattern {p['name']!r}: {'; '.join(errors)}")
         meta[p["name"]] = p
     meta["_cues"] = frozenset(w for p in load("sentences")["patterns"] for w in _cue_words(p["pattern"]))
     meta["_needs"] = [_required(p["pattern"]) for p in load("sentences")["patterns"]]
@@ -282,7 +286,7 @@ def _matcher_of(indices: tuple[int, ...]):
     from spacy.matcher import Matcher
     nlp, _ = _nlp()
     patterns = load("sentences")["patterns"]
-    matcher = Matcher(nlp.vocab)
+    matcher = Matcher(nlp.vocab, validate=False)  # _nlp() validated every pattern once
     for k in indices:
         matcher.add(patterns[k]["name"], [patterns[k]["pattern"]])
     return matcher
