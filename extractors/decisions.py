@@ -183,9 +183,9 @@ def _nlp():
     return nlp, meta
 
 
-def _required_texts(pattern: list[dict]) -> list[tuple[bool, frozenset, tuple[str, ...]]]:
-    """(lowercase?, its words, its other strings) per required token with an ASCII LOWER/ORTH literal: a text
-    holding none of a token's values cannot match the pattern (speed only, see _may_match)."""
+def _literal_tokens(pattern: list[dict]) -> list[tuple[str, tuple[str, ...]]]:
+    """("LOWER"/"ORTH", values) per token the pattern needs (not "?", "*", "!", "{0,n}") that names its values:
+    a text without one of a needed token's values cannot match. What _required and _required_texts read."""
     out = []
     for tok in pattern:
         op = tok.get("OP")
@@ -193,10 +193,20 @@ def _required_texts(pattern: list[dict]) -> list[tuple[bool, frozenset, tuple[st
             continue  # the token may be absent
         for key in ("LOWER", "ORTH"):
             val = tok.get(key)
-            vals = [val] if isinstance(val, str) else val["IN"] if isinstance(val, dict) and set(val) == {"IN"} else None
-            if vals and all(v.isascii() for v in vals):
-                words = frozenset(v for v in vals if v.isalpha())
-                out.append((key == "LOWER", words, tuple(v for v in vals if v not in words)))
+            if isinstance(val, str):
+                out.append((key, (val,)))
+            elif isinstance(val, dict) and set(val) == {"IN"}:
+                out.append((key, tuple(val["IN"])))
+    return out
+
+
+def _required_texts(pattern: list[dict]) -> list[tuple[bool, frozenset, tuple[str, ...]]]:
+    """(lowercase?, its words, its other strings) per needed token with ASCII values (speed only, see _may_match)."""
+    out = []
+    for key, vals in _literal_tokens(pattern):
+        if all(v.isascii() for v in vals):
+            words = frozenset(v for v in vals if v.isalpha())
+            out.append((key == "LOWER", words, tuple(v for v in vals if v not in words)))
     return out
 
 
@@ -261,22 +271,12 @@ def _may_match(text: str, low: str, tokens: list[str]) -> bool:
 
 
 def _required(pattern: list[dict]) -> list[tuple[int, frozenset]]:
-    """(attribute, hashes) per required token with a LOWER/ORTH literal: a doc holding no token with one of
-    those values cannot match the pattern (exact, unlike _cue_words: speed only)."""
+    """(attribute, hashes) per needed token that names its values: a doc holding no token with one of those
+    values cannot match the pattern (exact, unlike _cue_words: speed only)."""
     from spacy.attrs import LOWER, ORTH
     from spacy.strings import get_string_id
-    out = []
-    for tok in pattern:
-        op = tok.get("OP")
-        if op is not None and not (op == "+" or re.fullmatch(r"\{[1-9]\d*(?:,\d*)?\}", op)):
-            continue  # "?", "*", "!", "{0,n}": the token may be absent
-        for key, attr in (("LOWER", LOWER), ("ORTH", ORTH)):
-            val = tok.get(key)
-            if isinstance(val, str):
-                out.append((attr, frozenset([get_string_id(val)])))
-            elif isinstance(val, dict) and set(val) == {"IN"}:
-                out.append((attr, frozenset(get_string_id(v) for v in val["IN"])))
-    return out
+    return [(LOWER if key == "LOWER" else ORTH, frozenset(get_string_id(v) for v in vals))
+            for key, vals in _literal_tokens(pattern)]
 
 
 @lru_cache(maxsize=512)
