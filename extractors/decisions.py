@@ -15,7 +15,7 @@ from rules import load
 
 from .dates import DATE_RE, interpret
 from .items import Item
-from .literals import may_match, may_match_folded, required_literals
+from .literals import AnyOf, Guarded, may_match, may_match_folded, required_literals
 from .segment import SECTION, STOP, Para, paragraphs
 from .sentsplit import Splitter
 
@@ -52,9 +52,9 @@ TERMINAL_PUNCT = re.compile(r"[.;:!?]['\"’”]?$")
 GLUE = re.compile(r"(?:\s*[;,]\s*(?:and|or)?|\s+(?:and|or))\s*$", re.I)
 
 
-def _compile(patterns, flags=re.I):
-    """One regex for a list that is only ever asked "does any match?": one call, not one per pattern."""
-    return re.compile("|".join(f"(?:{p})" for p in patterns), flags)
+def _compile(patterns, flags=re.I) -> AnyOf:
+    """A list that is only ever asked "does any match?": each pattern runs only where its literals are."""
+    return AnyOf([re.compile(p, flags) for p in patterns])
 
 
 def _owners(unit: str) -> str:
@@ -78,11 +78,10 @@ def _rules():
     outcomes = load("outcomes")
     r = {
         "stems": stems,
-        # speed only: one alternation finds the first stem that matches (alternatives are tried in order), so
-        # a paragraph no stem opens costs one call, not one per stem; [False] leaves out the proposal-only stems
-        "any_stem": {proposal: re.compile("|".join(
-            f"(?P<s{k}>{'(?:' if s.get('case_sensitive') else '(?i:'}{s['pattern']}))"
-            for k, (s, _) in enumerate(stems) if proposal or s.get("only_in") != "proposal")) for proposal in (False, True)},
+        # speed only: the first stem that opens a paragraph, trying only the stems whose words it holds;
+        # [False] leaves out the proposal-only stems
+        "any_stem": {proposal: (sub, AnyOf([rx for _, rx in sub])) for proposal in (False, True)
+                     for sub in [[(s, rx) for s, rx in stems if proposal or s.get("only_in") != "proposal"]]},
         "list_is_objects": re.compile(load("stems")["list_is_objects"], re.I),
         "agenda_section": re.compile(load("stems")["agenda_section_next"], re.I),
         "preamble": re.compile(load("stems")["preamble"]),
@@ -93,13 +92,13 @@ def _rules():
         "owner_task": [(a, re.compile(a["pattern"].replace("{OWNER}", _owners(actions["owner_unit"]))), re.compile(a["requires"]))
                        for a in actions["owner_task"]],
         "owner_task_lits": [required_literals(a["requires"]) for a in actions["owner_task"]],  # speed only
-        "trailing_tag": re.compile(actions["trailing_owner_tag"]),
+        "trailing_tag": Guarded(re.compile(actions["trailing_owner_tag"])),
         "clause_directed": re.compile(actions["clause_directed"]),
         "agreed_task": re.compile(actions["agreed_task"].replace("{OWNER}", _owners(actions["owner_unit"]))),
         "task_verbs": set(actions["task_verbs"]),
         "strong_owner": re.compile(actions["strong_owner"]),
         "owner_only": re.compile(actions["owner_only_line"], re.I),
-        "directed": re.compile(actions["directed"]),
+        "directed": Guarded(re.compile(actions["directed"])),
         "delegation": [re.compile(p) for p in actions["delegation"]],
         "pronouns": set(actions["pronouns"]),
         "body_owner": re.compile(actions["body_owners"], re.I),
@@ -132,7 +131,7 @@ def _rules():
         "weak": [(re.compile(p, re.I), o) for p, o in outcomes["weak"]],
         "cell_results": [(re.compile(p, re.I), o) for p, o in outcomes["cell_results"]],
         "status": [(re.compile(p, re.I | re.M), o) for p, o in outcomes["status_fields"]],
-        "distractor": re.compile("|".join(f"(?:{d})" for d in load("sentences")["distractors"]), re.I),
+        "distractor": _compile(load("sentences")["distractors"]),
         "procedural": _compile(load("sentences")["procedural"]),
         "agenda_noise": _compile(load("sentences")["agenda_noise"]),
         "abbrev": re.compile(load("sentences")["abbreviations"]),
@@ -408,7 +407,7 @@ class Extractor:
 
     def is_skip_text(self, t: str) -> bool:
         """A mover/seconder line: names who moved, not what."""
-        return bool(self.r["skip"].match(t.strip()))
+        return self.r["skip"].any_match(t.strip())
 
     def mover_line(self, para_index: int, sentence: str) -> None:
         """"MOVED and SECONDED" then "THAT the agenda be adopted." then "CARRIED": the motion is the next paragraph."""
@@ -430,9 +429,9 @@ class Extractor:
         start, end = _trim(self.text, start, end)
         if end - start < 3 or not re.search(r"[A-Za-z]{2}", self.text[start:end]):
             return None
-        if kind == "resolution" and self.r["procedural"].search(self.text[start:end]):
+        if kind == "resolution" and self.r["procedural"].any_search(self.text[start:end]):
             return None
-        if kind == "recommendation" and self.r["agenda_noise"].search(self.text[start:end]):
+        if kind == "recommendation" and self.r["agenda_noise"].any_search(self.text[start:end]):
             return None
         item = Item(kind=kind, label=label, text=self.text[start:end], start=start, end=end, rule=rule,
                     outcome=outcome, owner=owner)
@@ -441,11 +440,9 @@ class Extractor:
 
     def match_stem(self, p: Para):
         body = self.ptext(p)
-        first = self.r["any_stem"][bool(self.proposal)].match(body)
-        if first is None:
-            return None
-        stem, rx = self.r["stems"][int(first.lastgroup[1:])]
-        return stem, rx.match(body)
+        stems, any_stem = self.r["any_stem"][bool(self.proposal)]
+        first = any_stem.first_match(body)
+        return None if first is None else (stems[first[0]][0], first[1])
 
     # -- shapes ------------------------------------------------------------------------------------
     def collect_list(self, j: int) -> tuple[list[tuple[Para, int]], int]:
@@ -539,7 +536,7 @@ class Extractor:
                 k += 1
             if rest == "" and k < len(self.paras) and _opens(self.ptext(self.paras[k])) \
                     and not self.paras[k].label and not self.is_stop(self.paras[k]):
-                if kind == "resolution" and self.r["procedural"].search(self.ptext(self.paras[k])):
+                if kind == "resolution" and self.r["procedural"].any_search(self.ptext(self.paras[k])):
                     self.used.update((i, k))  # "That Council considers the confidential report listed below …:"
                     return k + 1
                 lead = self.paras[k]
@@ -903,7 +900,7 @@ class Extractor:
                 later = self.later_task(s_text)
                 if not later:
                     continue  # most sentences: nothing to take, so no distractor to check
-            if self.r["distractor"].search(s_text):
+            if self.r["distractor"].any_search(s_text):
                 continue
             if matches and self.r["motion_tail"].match(s_text.strip()):
                 self.motion_tail(para_index, s_text)

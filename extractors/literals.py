@@ -4,7 +4,9 @@
 contain: a text holding none of them cannot match, so the regex need not be run on it. `str in` is
 ~10x cheaper than a search that cannot use a literal prefix (a pattern opening with \\b or an
 alternation). Case-sensitive parts only, or with `fold` lowercase strings for any case flags, which hold for
-ASCII texts only (`re.I` matches "ſ" to "s" and "K" to "k"); whatever it cannot judge gives None (no prefilter).
+texts without the four characters `re.I` matches to an ASCII letter ("ſ" to "s", the Kelvin sign to "k",
+dotted and dotless i); whatever it cannot judge gives None (no prefilter). `AnyOf` puts a list of
+regexes asked "does any match?" or "which matches first?" behind their literals.
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ except ImportError:  # Python < 3.11
     import sre_constants as _c
     import sre_parse as _parser
 
+# the non-ASCII characters re.I matches to ASCII letters (tests/test_literals.py finds them by trying every one)
+_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
 _REPEATS = tuple(getattr(_c, n) for n in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") if hasattr(_c, n))
 
 
@@ -81,12 +85,76 @@ def may_match(literals: tuple[str, ...] | None, text: str) -> bool:
     return False
 
 
+def foldable(text: str) -> bool:
+    """Whether `fold` literals judge this text: a case-insensitive match of ASCII letters is then ASCII letters."""
+    return text.isascii() or not _FOLDS_TO_ASCII.search(text)
+
+
 def may_match_folded(literals: tuple[str, ...] | None, text: str, low: str | None = None) -> bool:
     """False only when the regex these `fold` literals were read from cannot match in text (low: text.lower())."""
-    if literals is None or not text.isascii():
+    if literals is None or not foldable(text):
         return True
     low = text.lower() if low is None else low
     for x in literals:
         if x in low:
             return True
     return False
+
+
+class Guarded:
+    """One regex behind its literals (exact ones where it has them, else `fold` ones): search and match
+    give None, without running it, on a text holding none of them."""
+    __slots__ = ("rx", "lits", "fold")
+
+    def __init__(self, rx: re.Pattern):
+        self.rx = rx
+        self.lits = required_literals(rx.pattern, rx.flags)
+        self.fold = self.lits is None
+        if self.fold:
+            self.lits = required_literals(rx.pattern, rx.flags, fold=True)
+
+    def may(self, text: str) -> bool:
+        return may_match_folded(self.lits, text) if self.fold else may_match(self.lits, text)
+
+    def search(self, text: str) -> re.Match | None:
+        return self.rx.search(text) if self.may(text) else None
+
+    def match(self, text: str) -> re.Match | None:
+        return self.rx.match(text) if self.may(text) else None
+
+
+class AnyOf:
+    """Regexes asked only "does any match?" or "which is the first, in list order, to match at the start?":
+    the answers of one alternation of them, but each regex runs only on a text holding its literals, so
+    a text costs a few `in` tests instead of every alternative tried at every position."""
+
+    def __init__(self, regexes: list[re.Pattern]):
+        self.parts = [(k, g.rx, g.lits, g.fold) for k, g in enumerate(map(Guarded, regexes))]
+
+    def _candidates(self, text: str) -> list[tuple[int, re.Pattern]]:
+        low = text.lower() if foldable(text) else None  # None: fold literals do not judge this text
+        out = []
+        for k, rx, lits, fold in self.parts:
+            within = low if fold else text
+            if lits is not None and within is not None:
+                for x in lits:
+                    if x in within:
+                        break
+                else:
+                    continue  # none of its literals: it cannot match
+            out.append((k, rx))
+        return out
+
+    def first_match(self, text: str) -> tuple[int, re.Match] | None:
+        """(index, match) of the first regex that matches at the start of text."""
+        for k, rx in self._candidates(text):
+            m = rx.match(text)
+            if m:
+                return k, m
+        return None
+
+    def any_match(self, text: str) -> bool:
+        return any(rx.match(text) for _, rx in self._candidates(text))
+
+    def any_search(self, text: str) -> bool:
+        return any(rx.search(text) for _, rx in self._candidates(text))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from extractors import decisions
-from extractors.literals import may_match, may_match_folded, required_literals
+from extractors.literals import AnyOf, Guarded, foldable, may_match, may_match_folded, required_literals
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -24,6 +24,10 @@ def _rule_regexes() -> list[re.Pattern]:
             if (x.pattern, x.flags) not in seen:
                 seen.add((x.pattern, x.flags))
                 found.append(x)
+        elif isinstance(x, Guarded):
+            walk(x.rx)
+        elif isinstance(x, AnyOf):
+            walk([rx for _, rx, _, _ in x.parts])
         elif isinstance(x, dict):
             for v in x.values():
                 walk(v)
@@ -58,7 +62,7 @@ def test_rule_regexes_are_never_skipped_where_they_match():
     assert judged > len(regexes) // 2 and matched > 1000  # the check had something to check
 
 
-ATOMS = ["a", "b", "ab", "Ab", "B", "c", "[ab]", "[Bc]", "[a-c]", r"\w", r"\s", ".", r"\b", "(?=a)", "(?!b)", " "]
+ATOMS = ["a", "b", "ab", "Ab", "B", "c", "s", "K", "[ab]", "[Bc]", "[a-c]", r"\w", r"\s", ".", r"\b", "(?=a)", "(?!b)", " "]
 
 
 def _random_regex(rng: random.Random, depth: int = 0) -> str:
@@ -79,7 +83,7 @@ def _random_regex(rng: random.Random, depth: int = 0) -> str:
 @pytest.mark.parametrize("flags", [0, re.I])
 def test_random_regexes_are_never_skipped_where_they_match(flags):
     rng = random.Random(20261201 + flags)
-    alphabet = "aAbBcC  .-"
+    alphabet = "aAbBcCsSkK  .-"
     checked = 0
     for _ in range(3000):
         pattern = _random_regex(rng)
@@ -100,13 +104,57 @@ def test_random_regexes_are_never_skipped_where_they_match(flags):
     assert checked > 2000
 
 
-def test_folded_literals_skip_what_cannot_match_and_leave_non_ascii_texts_alone():
+def test_folded_literals_skip_what_cannot_match_and_leave_texts_re_i_folds_alone():
     lits = required_literals(r"\b(?:motion|amendment)\s+(?:was\s+)?(?:lost|failed)\b", re.I, fold=True)
     assert lits is not None and all(x == x.lower() for x in lits)
     assert not may_match_folded(lits, "The minutes were approved.")
     assert may_match_folded(lits, "The MOTION was LOST.")
-    assert may_match_folded(lits, "Caf\u00e9 closed.")  # not ASCII: re.I may match "\u017f" to "s", so no skipping
+    assert not may_match_folded(lits, "The Caf\u00e9\u2019s minutes were approved.")  # non-ASCII, judged all the same
+    section = required_literals(r"\bsection\s+\d", re.I, fold=True)
+    assert re.search(r"(?i)\bsection\s+\d", "\u017fection 5")  # re.I matches "\u017f" to "s"
+    assert may_match_folded(section, "\u017fection 5") and not may_match_folded(section, "clause 5")
     assert required_literals("\u017fection", re.I, fold=True) is None  # a non-ASCII literal is no condition
+
+
+def test_foldable_knows_every_character_re_i_matches_to_an_ascii_letter():
+    folds = [c for c in map(chr, range(0x80, 0x110000)) if not 0xD800 <= ord(c) <= 0xDFFF
+             and re.match("[a-z]", c, re.I)]
+    assert folds  # re.I does fold some ("\u017f", the Kelvin sign)
+    assert all(not foldable("Minutes " + c) for c in folds)
+    assert foldable("Caf\u00e9 \u2013 \u201cminutes\u201d") and foldable("plain ASCII")
+
+
+def _alternation(regexes):
+    return re.compile("|".join(f"(?P<g{k}>{'(?i:' if rx.flags & re.I else '(?:'}{rx.pattern}))"
+                               for k, rx in enumerate(regexes)))
+
+
+def test_any_of_answers_as_one_alternation_of_its_regexes():
+    """first_match is the alternation's match (which alternative, where it ends), any_search its search."""
+    rng = random.Random(11)
+    alphabet = "aAbBcCsSkK  .-\u017f\u212a\u00e9"
+    checked = 0
+    for _ in range(600):
+        regexes = []
+        while len(regexes) < rng.randint(1, 5):
+            pattern, flags = _random_regex(rng), rng.choice([0, re.I])
+            if flags and "(?-i:" in pattern:
+                continue
+            try:
+                regexes.append(re.compile(pattern, flags))
+            except re.error:
+                continue
+        alt, any_of = _alternation(regexes), AnyOf(regexes)
+        for _ in range(10):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+            m, got = alt.match(text), any_of.first_match(text)
+            assert (m is None) == (got is None), (text, [r.pattern for r in regexes])
+            if m:
+                checked += 1
+                assert got[0] == int(m.lastgroup[1:]) and got[1].end() == m.end()
+            assert any_of.any_search(text) == bool(alt.search(text))
+            assert any_of.any_match(text) == bool(m)
+    assert checked > 1000
 
 
 CUT = [(w, w + "n't") for w in ("was", "is", "were", "had", "has", "did", "does", "would", "could")] + \

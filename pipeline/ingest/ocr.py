@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -157,25 +158,26 @@ def _token_facts(tok: str) -> tuple:
 
 
 def quality(text: str) -> Quality:
-    """The counts of Quality for a text layer, kept in local variables while counting (a page has hundreds of tokens)."""
+    """The counts of Quality for a text layer: each distinct token judged once, times its count (a page
+    repeats most of its words), in local variables (a page has hundreds of tokens)."""
     chars = tokens = good = good_chars = words = known = known_chars = 0
     lower: dict[str, int] = {}
-    for tok in normalise(text).split():
+    for tok, times in Counter(normalise(text).split()).items():
         n, ok, alpha, frequent, low = _token_facts(tok)
-        chars += n
+        chars += n * times
         if ok is None:
             continue
-        tokens += 1
+        tokens += times
         if ok:
-            good += 1
-            good_chars += n
+            good += times
+            good_chars += n * times
         if alpha:
-            words += 1
+            words += times
             if frequent:
-                known += 1
-                known_chars += frequent
+                known += times
+                known_chars += frequent * times
             if low is not None:
-                lower[low] = lower.get(low, 0) + 1
+                lower[low] = lower.get(low, 0) + times
     # a word repeated down a table column ("aye", "x", "ongoing") counts at most LOWER_CAP times
     return Quality(chars, tokens, good, good_chars, words, known, known_chars,
                    lower=sum(min(n, LOWER_CAP) for n in lower.values()),
