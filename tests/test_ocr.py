@@ -107,6 +107,39 @@ def test_missing_sparse_and_garbage_layers_are_recognised():
     assert sum(ocr.layer_problem(_corrupt(t, 0.05)) == "garbage" for t in pages) <= 0.05 * len(pages)
 
 
+def _quality_token_by_token(text: str) -> ocr.Quality:
+    """quality() as its definition reads, one token at a time: the reference its counting by distinct tokens must equal."""
+    q, lower = ocr.Quality(0, 0, 0, 0), {}
+    for tok in ocr.normalise(text).split():
+        q.chars += len(tok)
+        ok = ocr._token_ok(tok)
+        if ok is None:
+            continue
+        q.tokens += 1
+        q.good += bool(ok)
+        q.good_chars += len(tok) if ok else 0
+        core = tok.strip(ocr._STRIP)
+        low = core.lower()
+        if any(c.isalpha() for c in low):
+            q.words += 1
+            if low in ocr._COMMON:
+                q.known += 1
+                q.known_chars += len(low)
+            if len(core) >= 2 and ocr._LOWER.match(core):
+                lower[core] = lower.get(core, 0) + 1
+    q.lower = sum(min(n, ocr.LOWER_CAP) for n in lower.values())
+    q.lower_known = sum(min(n, ocr.LOWER_CAP) for w, n in lower.items() if w in ocr._COMMON)
+    return q
+
+
+def test_quality_counts_as_token_by_token():
+    pages = [t for _, _, t in _text_pages()]
+    texts = pages + [_corrupt(t, 0.25) for t in pages[::3]] + ["", "Page 3", "~:~ ;~ '&A ,,, ~- lJ1 !!! " * 9,
+                                                                "x " * 300 + "the THE The", "ﬁnal  \u00a0 a\tb"]
+    for t in texts:
+        assert ocr.quality(t) == _quality_token_by_token(t), t[:80]
+
+
 def test_tables_of_marks_and_votes_are_not_garbage():
     assert ocr.layer_problem("RESOLVED: That the schedule be approved. " + " ".join(["x"] * 500)) is None
     assert ocr.layer_problem("Roll call: " + " ".join(["Smith aye", "Jones nay", "Brown absent"] * 30)) is None
