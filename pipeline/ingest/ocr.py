@@ -27,7 +27,6 @@ import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import mul
 
 from ..document import Document, normalise
 
@@ -148,35 +147,37 @@ class Quality:
 
 
 @lru_cache(maxsize=1 << 16)
-def _token_facts(tok: str) -> tuple[tuple[int, ...], str | None]:
-    """What one token adds to quality()'s counts (chars, tokens, good, good_chars, words, known, known_chars),
-    and the lowercase word it counts or None; worked out once per distinct token (a page repeats most of its words)."""
-    n, ok = len(tok), _token_ok(tok)
-    if ok is None:  # punctuation: its characters count, nothing else
-        return (n, 0, 0, 0, 0, 0, 0), None
+def _token_facts(tok: str) -> tuple:
+    """What quality() needs of one token, worked out once per distinct token (a page repeats most of its words):
+    (length, ok, holds a letter, frequent word's length or 0, the lowercase word to count or None)."""
     core = tok.strip(_STRIP)
     low = core.lower()
-    if not any(c.isalpha() for c in low):
-        return (n, 1, int(ok), n if ok else 0, 0, 0, 0), None
-    frequent = len(low) if low in _COMMON else 0
-    return (n, 1, int(ok), n if ok else 0, 1, int(frequent > 0), frequent), \
-        core if len(core) >= 2 and _LOWER.match(core) else None
+    alpha = any(c.isalpha() for c in low)
+    return (len(tok), _token_ok(tok), alpha, len(low) if alpha and low in _COMMON else 0,
+            core if len(core) >= 2 and _LOWER.match(core) else None)
 
 
 def quality(text: str) -> Quality:
-    """The counts of Quality for a text layer: each distinct token judged once and counted times its number
-    (a page has hundreds of tokens, a few hundred distinct), the sums taken column by column."""
-    counts = Counter(normalise(text).split())
-    if not counts:
-        return Quality(0, 0, 0, 0)
-    facts = list(map(_token_facts, counts))
-    times = list(counts.values())
-    chars, tokens, good, good_chars, words, known, known_chars = (
-        sum(map(mul, column, times)) for column in zip(*[adds for adds, _ in facts]))
-    lower: Counter[str] = Counter()
-    for (_, word), n in zip(facts, times):
-        if word is not None:
-            lower[word] += n
+    """The counts of Quality for a text layer: each distinct token judged once, times its count (a page
+    repeats most of its words), in local variables (a page has hundreds of tokens)."""
+    chars = tokens = good = good_chars = words = known = known_chars = 0
+    lower: dict[str, int] = {}
+    for tok, times in Counter(normalise(text).split()).items():
+        n, ok, alpha, frequent, low = _token_facts(tok)
+        chars += n * times
+        if ok is None:
+            continue
+        tokens += times
+        if ok:
+            good += times
+            good_chars += n * times
+        if alpha:
+            words += times
+            if frequent:
+                known += times
+                known_chars += frequent * times
+            if low is not None:
+                lower[low] = lower.get(low, 0) + times
     # a word repeated down a table column ("aye", "x", "ongoing") counts at most LOWER_CAP times
     return Quality(chars, tokens, good, good_chars, words, known, known_chars,
                    lower=sum(min(n, LOWER_CAP) for n in lower.values()),
