@@ -20,7 +20,7 @@ except ImportError:  # Python < 3.11
     import sre_parse as _parser
 
 # the non-ASCII characters re.I matches to ASCII letters (tests/test_literals.py finds them by trying every one)
-_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+_FOLDS_TO_ASCII = "\u0130\u0131\u017f\u212a"
 _REPEATS = tuple(getattr(_c, n) for n in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") if hasattr(_c, n))
 
 
@@ -87,7 +87,12 @@ def may_match(literals: tuple[str, ...] | None, text: str) -> bool:
 
 def foldable(text: str) -> bool:
     """Whether `fold` literals judge this text: a case-insensitive match of ASCII letters is then ASCII letters."""
-    return text.isascii() or not _FOLDS_TO_ASCII.search(text)
+    if text.isascii():
+        return True
+    for c in _FOLDS_TO_ASCII:  # `in` is a fast scan, and no scan at all in a Latin-1 text
+        if c in text:
+            return False
+    return True
 
 
 def may_match_folded(literals: tuple[str, ...] | None, text: str, low: str | None = None) -> bool:
@@ -103,7 +108,8 @@ def may_match_folded(literals: tuple[str, ...] | None, text: str, low: str | Non
 
 class Guarded:
     """One regex behind its literals (exact ones where it has them, else `fold` ones): search and match
-    give None, without running it, on a text holding none of them."""
+    give None, without running it, on a text holding none of them. Worth it only where the regex costs
+    more than the test: a fold test lowercases the text, slow for long non-ASCII texts."""
     __slots__ = ("rx", "lits", "fold")
 
     def __init__(self, rx: re.Pattern):
@@ -126,23 +132,23 @@ class Guarded:
 class AnyOf:
     """Regexes asked only "does any match?" or "which is the first, in list order, to match at the start?":
     the answers of one alternation of them, but each regex runs only on a text holding its literals, so
-    a text costs a few `in` tests instead of every alternative tried at every position."""
+    a text costs a few `in` tests (each distinct literal tested once) instead of every alternative tried
+    at every position."""
 
     def __init__(self, regexes: list[re.Pattern]):
-        self.parts = [(k, g.rx, g.lits, g.fold) for k, g in enumerate(map(Guarded, regexes))]
+        guards = [Guarded(rx) for rx in regexes]
+        self.parts = [(k, g.rx, frozenset(g.lits) if g.lits is not None else None, g.fold) for k, g in enumerate(guards)]
+        self.exact = sorted({x for g in guards if not g.fold for x in g.lits})
+        self.folded = sorted({x for g in guards if g.fold and g.lits is not None for x in g.lits})
 
     def _candidates(self, text: str) -> list[tuple[int, re.Pattern]]:
-        low = text.lower() if foldable(text) else None  # None: fold literals do not judge this text
+        exact = {x for x in self.exact if x in text}
+        low = text.lower() if self.folded and foldable(text) else None
+        folded = None if low is None else {x for x in self.folded if x in low}  # None: fold literals judge nothing
         out = []
         for k, rx, lits, fold in self.parts:
-            within = low if fold else text
-            if lits is not None and within is not None:
-                for x in lits:
-                    if x in within:
-                        break
-                else:
-                    continue  # none of its literals: it cannot match
-            out.append((k, rx))
+            if lits is None or (folded is None or not lits.isdisjoint(folded) if fold else not lits.isdisjoint(exact)):
+                out.append((k, rx))
         return out
 
     def first_match(self, text: str) -> tuple[int, re.Match] | None:
