@@ -199,4 +199,3 @@ def test_paragraphs_the_matcher_matches_are_never_taken_for_ones_it_cannot():
             matched += 1
             assert decisions._may_match(text, low, re.findall(r"[a-z]+|[^\sa-z]", low)), text
     assert matched > 1500
-
