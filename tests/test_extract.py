@@ -73,6 +73,15 @@ def test_sub_items_and_stem_are_split(tmp_path):
     assert items[1]["text"] == "the report be noted"
 
 
+@pytest.mark.parametrize("tag", ["Action: HP", "action: HP", "ACTION: HP", "Owner: HP"])
+def test_a_trailing_action_tag_names_the_owner_whatever_its_case(tmp_path, tag):
+    f = tmp_path / "m.txt"
+    f.write_text("Minutes of the Trustees meeting held on 14 November 2024\n\n11. Safeguarding\n\n"
+                 f"11.1 One concern was handled and closed. Refresher training to be completed by end of Q1 2025 - {tag}.\n")
+    actions = [i for i in extract_file(f)["items"] if i["kind"] == "action"]
+    assert [(a["owner"], a["text"]) for a in actions] == [("HP", "Refresher training to be completed by end of Q1 2025")]
+
+
 def test_due_dates_at_their_precision():
     ref = dt.date(2012, 3, 28)
     assert find_due("Clerk to write by 9th May", ref).value == "2012-05-09"
