@@ -354,12 +354,17 @@ def main() -> None:
                   f"({npages / cpu:,.0f} pages per CPU-second)")
         out["raw"] = raw
 
+        # The VM's speed drifts within minutes (raw alone: 412 to 548 pages/s in one day), so each run is also
+        # set against raw pypdfium2 in one process measured just before and just after it
+        raw_before = raw[1]["pages_s"]
         runs = {}
         for w in counts:
             db = tmp / f"bench-w{w}.db"
             for suffix in ("", "-wal", "-shm", ".lock"):
                 Path(f"{db}{suffix}").unlink(missing_ok=True)
             a = ingest([corpus / "pdf"], db, w)
+            secs, _, npages, _ = raw_ceiling(corpus / "pdf", 1)
+            raw_after = npages / secs
             b = ingest([corpus / "other"], db, w)
             again = ingest([corpus / "pdf", corpus / "other"], db, w)
             first = a["seconds"] + b["seconds"]
@@ -369,12 +374,17 @@ def main() -> None:
                  "rerun_share": again["seconds"] / first,
                  "peak_rss_mb": max(a["peak_rss_mb"], b["peak_rss_mb"], again["peak_rss_mb"]),
                  "peak_pss_mb": max(a["peak_pss_mb"], b["peak_pss_mb"], again["peak_pss_mb"])}
+            r["raw_around"] = (raw_before, raw_after)
+            raw_before = raw_after
+            r["pdf_vs_raw_around"] = r["pdf_pages_s"] / (sum(r["raw_around"]) / 2)
             runs[w] = r
             print(f"\n--workers {w}: first run {first:.1f} s = {r['files_s']:.1f} files/s, {r['pages_s']:.0f} pages/s "
                   f"end to end ({a['summary']} | {b['summary']})")
             print(f"  text PDFs alone: {a['seconds']:.1f} s = {r['pdf_files_s']:.1f} files/s, "
                   f"{r['pdf_pages_s']:.0f} pages/s = {r['pdf_pages_s'] / raw[1]['pages_s']:.1%} of raw pypdfium2 "
-                  f"(1 process), {r['pdf_pages_s'] / raw[2]['pages_s']:.1%} of raw with 2 processes")
+                  f"(1 process), {r['pdf_pages_s'] / raw[2]['pages_s']:.1%} of raw with 2 processes; "
+                  f"{r['pdf_vs_raw_around']:.1%} of raw in 1 process just before and after this run "
+                  f"({r['raw_around'][0]:,.0f} and {r['raw_around'][1]:,.0f} pages/s)")
             r["pdf_pages_cpu_s"] = built["pdf_pages"] / max(a["cpu_seconds"], 1e-9)
             print(f"  CPU time of all processes: PDFs {a['cpu_seconds']:.1f} s "
                   f"({r['pdf_pages_cpu_s']:.0f} pages per CPU-second = "
@@ -421,8 +431,10 @@ def targets(out: dict) -> None:
     print("\ntargets (issue 6):")
     for w, r in runs.items():
         wall, cpu = r["pdf_pages_s"] / raw[1]["pages_s"], r["pdf_pages_cpu_s"] / raw[1]["pages_cpu_s"]
+        around = r.get("pdf_vs_raw_around", wall)
         print(f"  text-PDF ingest >= 50% of raw pypdfium2: --workers {w}: {wall:.1%} of 1-process raw pages/s, "
-              f"{cpu:.1%} per CPU-second  {'MET' if wall >= 0.5 else 'NOT MET'}")
+              f"{around:.1%} of raw measured around the run, {cpu:.1%} per CPU-second  "
+              f"{'MET' if min(wall, around) >= 0.5 else 'NOT MET'}")
     for w, r in runs.items():
         print(f"  re-run <= 2% of first run: --workers {w}: {r['rerun_share']:.1%}  "
               f"{'MET' if r['rerun_share'] <= 0.02 else 'NOT MET'}")
