@@ -5,7 +5,13 @@ this VM's noise cannot blur: under cachegrind the instruction count repeats to ~
     PYTHONHASHSEED=0 valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \\
         .venv/bin/python scripts/passes.py 2
 
-Run it in a worktree of each commit (cwd = the worktree; both at once, one per core) and compare "I refs".
+For an A/B, run it with cwd = a worktree of each commit (the code measured is the cwd's; the python, this script
+and the PDFs stay this checkout's), both at once, one per core, and compare "I refs":
+
+    git worktree add ../old 260b74a
+    cd ../old && PYTHONHASHSEED=0 valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \\
+        ../main/.venv/bin/python ../main/scripts/passes.py 2
+
 valgrind is a development tool, not a dependency (`apt-get install valgrind`).
 """
 import gc
