@@ -15,7 +15,7 @@ from rules import load
 
 from .dates import DATE_RE, interpret
 from .items import Item
-from .literals import AnyOf, Guarded, may_match, may_match_folded, required_literals
+from .literals import AnyOf, Guarded, lowered, may_match, required_literals
 from .segment import SECTION, STOP, Para, paragraphs
 from .sentsplit import Splitter
 
@@ -89,9 +89,9 @@ def _rules():
         "operative_item": re.compile(load("stems")["operative"], re.I),  # "– took note of …" under "The Bureau"
         "operative_skip": re.compile(load("stems")["operative_skip"]),
         "skip": _compile(fields["skip"]),
-        "owner_task": [(a, re.compile(a["pattern"].replace("{OWNER}", _owners(actions["owner_unit"]))), re.compile(a["requires"]))
-                       for a in actions["owner_task"]],
-        "owner_task_lits": [required_literals(a["requires"]) for a in actions["owner_task"]],  # speed only
+        # (spec, regex, its "requires" regex, the literals one of which that needs: speed only)
+        "owner_task": [(a, re.compile(a["pattern"].replace("{OWNER}", _owners(actions["owner_unit"]))), re.compile(a["requires"]),
+                        required_literals(a["requires"])) for a in actions["owner_task"]],
         "trailing_tag": Guarded(re.compile(actions["trailing_owner_tag"])),
         "clause_directed": re.compile(actions["clause_directed"]),
         "agreed_task": re.compile(actions["agreed_task"].replace("{OWNER}", _owners(actions["owner_unit"]))),
@@ -145,10 +145,10 @@ def _rules():
         "gloss": re.compile(outcomes["gloss_prefix"]),
         "clause_end": re.compile(actions["clause_end"]),
     }
-    # speed only: (regex, outcome, lowercase strings one of which an ASCII text it matches holds)
-    folded = lambda pairs: [(rx, o, required_literals(rx.pattern, rx.flags, fold=True)) for rx, o in pairs]  # noqa: E731
-    r["outcome_lits"] = {False: folded(r["leading"] + r["anywhere"]), True: folded(r["leading"] + r["anywhere"] + r["weak"])}
-    r["results_lits"] = folded(r["results"])
+    # speed only: each outcome regex behind its literals, in the order they are tried
+    guarded = lambda pairs: [(Guarded(rx), o) for rx, o in pairs]  # noqa: E731
+    r["outcome_guards"] = {False: guarded(r["leading"] + r["anywhere"]), True: guarded(r["leading"] + r["anywhere"] + r["weak"])}
+    r["result_guards"] = guarded(r["results"])
     return r
 
 
@@ -350,9 +350,9 @@ def leading_outcome(text: str, weak: bool = True) -> str | None:
     """The outcome an item's own words state; `weak=False` ignores attitudes ("welcomed") a status field outranks."""
     r = _rules()
     text = r["gloss"].sub("", text, count=1)  # "whakatārewa / defer consideration …": the gloss after the slash
-    low = text.lower()
-    for rx, outcome, lits in r["outcome_lits"][weak]:
-        if may_match_folded(lits, text, low) and rx.search(text):
+    low = lowered(text)
+    for g, outcome in r["outcome_guards"][weak]:
+        if g.may_lowered(text, low) and g.rx.search(text):
             return outcome
     return None
 
@@ -696,9 +696,8 @@ class Extractor:
         text = re.sub(r"^(?i:result|outcome|vote)\s*:\s*", "", " ".join(text.split()))  # "Result: Motion CARRIED …"
         if len(text) >= max_len:
             return None
-        low = text.lower()
-        return next((outcome for rx, outcome, lits in self.r["results_lits"] if may_match_folded(lits, text, low)
-                     and rx.match(text)), None)
+        low = lowered(text)
+        return next((outcome for g, outcome in self.r["result_guards"] if g.may_lowered(text, low) and g.rx.match(text)), None)
 
     def table_block(self, i: int) -> int:
         """An action log: a header row naming task/owner/due columns, then one action per row."""
@@ -1119,7 +1118,7 @@ class Extractor:
 
     def task_owner(self, sentence: str) -> str | None:
         s = sentence.strip()
-        for (spec, rx, needs), lits in zip(self.r["owner_task"], self.r["owner_task_lits"]):
+        for spec, rx, needs, lits in self.r["owner_task"]:
             m = may_match(lits, s) and needs.search(s) and rx.match(s)
             if m:
                 owner = m.group("owner").strip()

@@ -95,6 +95,11 @@ def foldable(text: str) -> bool:
     return True
 
 
+def lowered(text: str) -> str | None:
+    """text.lower() where `fold` literals judge text (foldable), else None."""
+    return text.lower() if foldable(text) else None
+
+
 def may_match_folded(literals: tuple[str, ...] | None, text: str, low: str | None = None) -> bool:
     """False only when the regex these `fold` literals were read from cannot match in text (low: text.lower())."""
     if literals is None or not foldable(text):
@@ -122,6 +127,12 @@ class Guarded:
     def may(self, text: str) -> bool:
         return may_match_folded(self.lits, text) if self.fold else may_match(self.lits, text)
 
+    def may_lowered(self, text: str, low: str | None) -> bool:
+        """may(), with low = lowered(text) worked out once for the several guards asked of one text."""
+        if self.fold:
+            return self.lits is None or low is None or may_match(self.lits, low)
+        return may_match(self.lits, text)
+
     def search(self, text: str) -> re.Match | None:
         return self.rx.search(text) if self.may(text) else None
 
@@ -143,7 +154,7 @@ class AnyOf:
 
     def _candidates(self, text: str) -> list[tuple[int, re.Pattern]]:
         exact = {x for x in self.exact if x in text}
-        low = text.lower() if self.folded and foldable(text) else None
+        low = lowered(text) if self.folded else None
         folded = None if low is None else {x for x in self.folded if x in low}  # None: fold literals judge nothing
         out = []
         for k, rx, lits, fold in self.parts:
