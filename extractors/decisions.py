@@ -292,13 +292,36 @@ def _matcher_of(indices: tuple[int, ...]):
 
 
 def _matches(doc) -> list[tuple[int, int, int]]:
-    """matcher(doc) of the full Matcher, run with only the patterns whose required words the doc holds."""
+    """matcher(doc) of the full Matcher, run with only the patterns whose required words the doc (or span) holds."""
     from spacy.attrs import LOWER, ORTH
     _, meta = _nlp()
     arr = doc.to_array([LOWER, ORTH])
     live = _live(frozenset(meta["_cue_lower"].intersection(arr[:, 0].tolist())),
                  frozenset(meta["_cue_orth"].intersection(arr[:, 1].tolist())))
     return _matcher_of(live)(doc) if live else []
+
+
+def _found(flat: str, a: int, b: int, para_doc: list) -> list[tuple[int, int, int]]:
+    """(start, end, match id) of the Matcher's matches inside flat[a:b], one sentence of the paragraph flat
+    (or a few, joined), offsets in flat. A match is only ever taken inside its sentence, and the Matcher and
+    the Doc cost per token, so only a sentence looked at is matched, on a Doc of its own where it may match:
+    spaCy tokenizes each whitespace-separated run of a text alone, so a sentence whose ends are whitespace
+    has the paragraph's tokens there, and the sentencizer marks the same starts in it (a start depends only
+    on the tokens since the sentence began). A sentence that starts or ends inside a run ("approved.The")
+    is matched as a span of the paragraph's Doc, made once (para_doc holds it). No pattern has a greedy
+    filter, so the matches inside a span are the ones a whole Doc's matching finds there."""
+    nlp, _ = _nlp()
+    if (a == 0 or flat[a - 1].isspace()) and (b == len(flat) or flat[b].isspace()):
+        text = flat[a:b]
+        low = text.lower()
+        if not _may_match(text, low, re.findall(r"[a-z]+|[^\sa-z]", low)):
+            return []
+        doc, base = nlp(text), a
+    else:
+        if not para_doc:
+            para_doc.append(nlp(flat))
+        doc, base = para_doc[0].char_span(a, b), 0  # a and b are token boundaries: never None
+    return [(base + doc[i].idx, base + doc[j - 1].idx + len(doc[j - 1]), mid) for mid, i, j in _matches(doc)]
 
 
 @lru_cache(maxsize=4096)
@@ -858,19 +881,13 @@ class Extractor:
         low = flat.lower()
         tokens = re.findall(r"[a-z]+|[^\sa-z]", low)
         wanted = ("*" in cues or not cues.isdisjoint(tokens)) and _may_match(flat, low, tokens)
-        if wanted:  # the Matcher needs the Doc
-            doc = nlp(flat)
-            sents = [(sent.start_char, sent.end_char) for sent in doc.sents]
-        else:  # nothing to match: spaCy's sentences, found without making a Doc
-            doc, sents = None, meta["_sents"](flat)
         spans: list[list[int]] = []
-        for sent_start, sent_end in sents:
+        for sent_start, sent_end in meta["_sents"](flat):  # spaCy's sentences, found without making a Doc
             if spans and self.r["abbrev"].search(body[spans[-1][0]:spans[-1][1]].rstrip()):
                 spans[-1][1] = sent_end  # "Resolution No. 2023-07" is one sentence
             else:
                 spans.append([sent_start, sent_end])
-        # one Matcher pass over the paragraph; each sentence takes the matches that lie inside it
-        found = [(doc[i].idx, doc[j - 1].idx + len(doc[j - 1]), mid) for mid, i, j in (_matches(doc) if wanted else [])]
+        para_doc: list = []  # the paragraph's Doc, made only if a sentence needs it (_found)
         for k, (a, b) in enumerate(spans):
             s_text = body[a:b]
             if len(s_text.strip()) < 8:
@@ -887,6 +904,7 @@ class Extractor:
             if tag:  # "… to be completed by end of Q1 2025 - Action: HP."
                 self.emit("action", s0, s0 + tag.start(), label, "sentence:owner_tag", owner=tag.group("owner"))
                 continue
+            found = _found(flat, a, b, para_doc) if wanted else []
             matches = [mid for x, y, mid in found if a <= x and y <= b
                        and not (nlp.vocab.strings[mid] in self.r["not_if"] and self.r["not_if"][nlp.vocab.strings[mid]].search(s_text))
                        and not (nlp.vocab.strings[mid] in self.r["only_if"] and not self.r["only_if"][nlp.vocab.strings[mid]].search(s_text))]

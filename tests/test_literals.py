@@ -199,3 +199,32 @@ def test_paragraphs_the_matcher_matches_are_never_taken_for_ones_it_cannot():
             matched += 1
             assert decisions._may_match(text, low, re.findall(r"[a-z]+|[^\sa-z]", low)), text
     assert matched > 1500
+
+
+def test_a_sentence_is_matched_as_the_whole_paragraph_would_match_it():
+    """decisions._found matches one sentence (on a Doc of its own, or as a span of the paragraph's Doc where a
+    sentence starts or ends inside a run of characters): it must give, in order, exactly the matches of the
+    whole paragraph's Doc that lie inside that sentence, for single sentences and for two joined."""
+    from rules import load
+    nlp, meta = decisions._nlp()
+    rng = random.Random(11)
+    patterns = [p["pattern"] for p in load("sentences")["patterns"]]
+    lines = _lines()
+    glue = [" ", ". ", ".", ":", "  ", "; ", ".\u201c", ") "]
+    own = spans = found = 0
+    for _ in range(400):
+        parts = [rng.choice(lines) if rng.random() < 0.4 else _pattern_sentence(rng, rng.choice(patterns))
+                 for _ in range(rng.randint(1, 5))]
+        text = "".join(p + rng.choice(glue) for p in parts).strip()
+        doc = nlp(text)
+        everything = [(doc[i].idx, doc[j - 1].idx + len(doc[j - 1]), mid) for mid, i, j in decisions._matches(doc)]
+        sents = meta["_sents"](text)
+        assert sents == [(s.start_char, s.end_char) for s in doc.sents]
+        for k, (a, b) in enumerate(sents):
+            for a in {a, sents[k - 1][0] if k else a}:  # the sentence, and it joined to the one before
+                want = [m for m in everything if a <= m[0] and m[1] <= b]
+                assert decisions._found(text, a, b, []) == want, (text, a, b)
+                spans += 1
+                found += bool(want)
+                own += (a == 0 or text[a - 1].isspace()) and (b == len(text) or text[b].isspace())
+    assert found > 300 and own < spans  # both ways of matching were tried, and many sentences matched
