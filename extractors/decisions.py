@@ -15,7 +15,7 @@ from rules import load
 
 from .dates import DATE_RE, interpret
 from .items import Item
-from .literals import AnyOf, Guarded, lowered, may_match, required_literals
+from .literals import AnyOf, Guarded, lowered
 from .segment import SECTION, STOP, Para, paragraphs
 from .sentsplit import Splitter
 
@@ -89,9 +89,10 @@ def _rules():
         "operative_item": re.compile(load("stems")["operative"], re.I),  # "– took note of …" under "The Bureau"
         "operative_skip": re.compile(load("stems")["operative_skip"]),
         "skip": _compile(fields["skip"]),
-        # (spec, regex, its "requires" regex, the literals one of which that needs: speed only)
-        "owner_task": [(a, re.compile(a["pattern"].replace("{OWNER}", _owners(actions["owner_unit"]))), re.compile(a["requires"]),
-                        required_literals(a["requires"])) for a in actions["owner_task"]],
+        # (spec, regex) in the rules' order, and their "requires" regexes, each tried only where its literals are
+        "owner_task": [(a, re.compile(a["pattern"].replace("{OWNER}", _owners(actions["owner_unit"]))))
+                       for a in actions["owner_task"]],
+        "owner_task_requires": AnyOf([re.compile(a["requires"]) for a in actions["owner_task"]]),
         "trailing_tag": Guarded(re.compile(actions["trailing_owner_tag"])),
         "clause_directed": re.compile(actions["clause_directed"]),
         "agreed_task": re.compile(actions["agreed_task"].replace("{OWNER}", _owners(actions["owner_unit"]))),
@@ -1136,8 +1137,10 @@ class Extractor:
 
     def task_owner(self, sentence: str) -> str | None:
         s = sentence.strip()
-        for spec, rx, needs, lits in self.r["owner_task"]:
-            m = may_match(lits, s) and needs.search(s) and rx.match(s)
+        tasks = self.r["owner_task"]
+        for k, needs in self.r["owner_task_requires"].candidates(s):
+            spec, rx = tasks[k]
+            m = needs.search(s) and rx.match(s)
             if m:
                 owner = m.group("owner").strip()
                 if (owner in self.r["not_owner"] or owner.split()[0] in self.r["not_owner"]) \

@@ -152,7 +152,8 @@ class AnyOf:
         self.exact = sorted({x for g in guards if not g.fold for x in g.lits})
         self.folded = sorted({x for g in guards if g.fold and g.lits is not None for x in g.lits})
 
-    def _candidates(self, text: str) -> list[tuple[int, re.Pattern]]:
+    def candidates(self, text: str) -> list[tuple[int, re.Pattern]]:
+        """(index, regex), in list order, of the regexes whose literals text holds: the only ones that may match."""
         exact = {x for x in self.exact if x in text}
         low = lowered(text) if self.folded else None
         folded = None if low is None else {x for x in self.folded if x in low}  # None: fold literals judge nothing
@@ -164,14 +165,14 @@ class AnyOf:
 
     def first_match(self, text: str) -> tuple[int, re.Match] | None:
         """(index, match) of the first regex that matches at the start of text."""
-        for k, rx in self._candidates(text):
+        for k, rx in self.candidates(text):
             m = rx.match(text)
             if m:
                 return k, m
         return None
 
     def any_match(self, text: str) -> bool:
-        return any(rx.match(text) for _, rx in self._candidates(text))
+        return any(rx.match(text) for _, rx in self.candidates(text))
 
     def any_search(self, text: str) -> bool:
-        return any(rx.search(text) for _, rx in self._candidates(text))
+        return any(rx.search(text) for _, rx in self.candidates(text))
