@@ -6,7 +6,8 @@ contain: a text holding none of them cannot match, so the regex need not be run 
 alternation). Case-sensitive parts only, or with `fold` lowercase strings for any case flags, which hold for
 texts without the four characters `re.I` matches to an ASCII letter ("ſ" to "s", the Kelvin sign to "k",
 dotted and dotless i); whatever it cannot judge gives None (no prefilter). `AnyOf` puts a list of
-regexes asked "does any match?" or "which matches first?" behind their literals.
+regexes asked "does any match?" or "which matches first?" behind their literals. `AtEnd` searches a
+pattern anchored at the end of a text only where its longest match could begin.
 """
 from __future__ import annotations
 
@@ -176,3 +177,23 @@ class AnyOf:
 
     def any_search(self, text: str) -> bool:
         return any(rx.search(text) for _, rx in self.candidates(text))
+
+
+class AtEnd:
+    """search() of a pattern that ends in `$` (a line's last word, its closing stop), begun where its longest
+    match could start instead of at every character of a long line. re's `pos`, not a slice, so \\b and
+    lookbehinds still see the characters before. A pattern with no longest match (a + or * in it), or not
+    ending in `$` at its top level, is searched whole."""
+    __slots__ = ("rx", "width")
+
+    def __init__(self, rx: re.Pattern):
+        self.rx = rx
+        tree = _parser.parse(rx.pattern, rx.flags)
+        width = tree.getwidth()[1]
+        anchored = len(tree) and tree[-1] == (_c.AT, _c.AT_END)
+        self.width = width + 1 if anchored and width < _c.MAXREPEAT else None  # +1: `$` may stand before a final newline
+
+    def search(self, text: str) -> re.Match | None:
+        if self.width is None or len(text) <= self.width:
+            return self.rx.search(text)
+        return self.rx.search(text, len(text) - self.width)

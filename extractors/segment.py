@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from rules import load
 
+from .literals import AtEnd
+
 
 @dataclass
 class Para:
@@ -43,11 +45,12 @@ STOP = re.compile(r"^(?-i:(?![a-z]))(?:" + "|".join(load("fields")["stop"]) + r"
 SECTION = re.compile(load("labels")["section"])
 RULE_LINE = re.compile(r"^\s*[-=_*~#.]{3,}\s*$")  # drawn separators are blank lines to a reader
 FIELD_START = re.compile(r"^[A-Z][A-Za-z/ ]{1,30}(?:\s+(?:No\.\s*)?\d{1,4}[A-Za-z]?)?\s*[:–—]\s")  # "Ordinary Resolution 4: …"
-CONNECTIVE = re.compile(r"(?:[,\-–&/]|\b(?:and|or|of|the|to|in|for|with|a|an|by|on|at|from|that|which|its|their|our))\s*$", re.I)
-TERMINAL = re.compile(r"[.!?;:)\]]['\"’”]?$")
+# the end of a line: asked of stripped lines (so no trailing \s*), each only over its last characters
+CONNECTIVE = AtEnd(re.compile(r"(?:[,\-–&/]|\b(?:and|or|of|the|to|in|for|with|a|an|by|on|at|from|that|which|its|their|our))$", re.I))
+TERMINAL = AtEnd(re.compile(r"[.!?;:)\]]['\"’”]?$"))
 OPENER = re.compile(load("fields")["sentence_openers"])
-LINE_END = re.compile(load("fields")["line_enders"])
-NAME_BEFORE = re.compile(load("fields")["name_follows"])
+LINE_END = AtEnd(re.compile(load("fields")["line_enders"]))
+NAME_BEFORE = AtEnd(re.compile(load("fields")["name_follows"]))
 
 
 def match_label(line: str) -> tuple[str, str, int] | None:
@@ -97,7 +100,7 @@ def paragraphs(text: str) -> list[Para]:
     cur = None
     for i, (start, line) in enumerate(lines):
         if not line.strip() or RULE_LINE.match(line):
-            if cur and not (CONNECTIVE.search(lines[i - 1][1]) and _continues(lines, i)):
+            if cur and not (CONNECTIVE.search(lines[i - 1][1].rstrip()) and _continues(lines, i)):
                 out.append(cur)  # a blank line ends a paragraph, unless a page break fell inside a sentence
                 cur = None
             continue
@@ -129,12 +132,12 @@ def paragraphs(text: str) -> list[Para]:
                 begins = True  # "The Board:" opens a list
             elif ends_sentence and len(line.split()) >= 3 and not re.search(r"[a-z]", line):
                 begins = True  # "ITEM 47/2025 PROPOSED DISPOSAL OF ERF 1187": a heading in capitals
-            elif not ends_sentence and short and starts_upper and not CONNECTIVE.search(prev):
+            elif not ends_sentence and short and starts_upper and not CONNECTIVE.search(prev.rstrip()):
                 begins = True  # a line that stops short of the margin ends its paragraph (a heading, a lost full stop)
-            elif not ends_sentence and OPENER.match(line) and not CONNECTIVE.search(prev) \
+            elif not ends_sentence and OPENER.match(line) and not CONNECTIVE.search(prev.rstrip()) \
                     and len(prev.rstrip()) + 1 + len(line.split()[0]) <= p90:
                 begins = True  # the opener would have fitted on the line above: that line ended a sentence
-            elif cur.family == "bullet" and starts_upper and len(prev) < 0.9 * p90 and not CONNECTIVE.search(prev):
+            elif cur.family == "bullet" and starts_upper and len(prev) < 0.9 * p90 and not CONNECTIVE.search(prev.rstrip()):
                 begins = True  # a bullet's line that stops short, then a new sentence: the list is over
         if begins:
             if cur:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from extractors import decisions
-from extractors.literals import AnyOf, Guarded, foldable, may_match, may_match_folded, required_literals
+from extractors.literals import AnyOf, AtEnd, Guarded, foldable, may_match, may_match_folded, required_literals
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -228,3 +228,24 @@ def test_a_sentence_is_matched_as_the_whole_paragraph_would_match_it():
                 found += bool(want)
                 own += (a == 0 or text[a - 1].isspace()) and (b == len(text) or text[b].isspace())
     assert found > 300 and own < spans  # both ways of matching were tried, and many sentences matched
+
+
+def test_at_end_finds_what_a_whole_search_finds():
+    """AtEnd starts an end-anchored search where the longest match could begin: the same match, span and all,
+    as searching the whole text, for the segmenter's patterns, patterns with lookbehinds and word boundaries
+    at the cut, and ones it must search whole (unbounded, or not anchored at the top level)."""
+    from extractors import segment
+    rng = random.Random(5)
+    patterns = [segment.TERMINAL.rx, segment.CONNECTIVE.rx, segment.NAME_BEFORE.rx, segment.LINE_END.rx,
+                re.compile(r"(?<=ab)cd$"), re.compile(r"\bof$", re.I), re.compile(r"x\s+y$"), re.compile(r"a$|bc")]
+    lines = _lines()
+    texts = lines + [ln.rstrip() + rng.choice([" of", "Cllr.", " and", ".", " (moved)", " CARRIED", "abcd", "\n", "x  y"])
+                     for ln in lines[::2]]
+    bounded = 0
+    for rx in patterns:
+        at = AtEnd(rx)
+        bounded += at.width is not None
+        for text in texts:
+            a, b = at.search(text), rx.search(text)
+            assert (a and a.span()) == (b and b.span()), (rx.pattern, text)
+    assert bounded == 5  # TERMINAL, CONNECTIVE, NAME_BEFORE, the lookbehind and the \b one
