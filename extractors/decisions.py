@@ -15,7 +15,7 @@ from rules import load
 
 from .dates import DATE_RE, interpret
 from .items import Item
-from .literals import AnyOf, Guarded, lowered
+from .literals import AnyOf, AtEnd, Guarded, lowered
 from .segment import SECTION, STOP, Para, paragraphs
 from .sentsplit import Splitter
 
@@ -135,7 +135,7 @@ def _rules():
         "distractor": _compile(load("sentences")["distractors"]),
         "procedural": _compile(load("sentences")["procedural"]),
         "agenda_noise": _compile(load("sentences")["agenda_noise"]),
-        "abbrev": re.compile(load("sentences")["abbreviations"]),
+        "abbrev": AtEnd(re.compile(load("sentences")["abbreviations"])),  # searched only at the end
         "not_if": {p["name"]: re.compile(p["not_if"], re.I) for p in load("sentences")["patterns"] if p.get("not_if")},
         "only_if": {p["name"]: re.compile(_named(p["only_if"], load("sentences")), re.I)
                     for p in load("sentences")["patterns"] if p.get("only_if")},
