@@ -48,6 +48,7 @@ def _opens(text: str) -> bool:
 
 
 _OPENS = re.compile(r":\s*[-–—]?\s*$")
+_TOKENS = re.compile(r"[a-z]+|[^\sa-z]")  # what _may_match is given: runs of letters, other characters one by one
 TERMINAL_PUNCT = re.compile(r"[.;:!?]['\"’”]?$")
 GLUE = re.compile(r"(?:\s*[;,]\s*(?:and|or)?|\s+(?:and|or))\s*$", re.I)
 
@@ -246,8 +247,8 @@ def _needs_index(texts: list[list[tuple]]) -> dict:
 
 
 def _may_match(text: str, low: str, tokens: list[str]) -> bool:
-    """Could any sentence pattern match a Doc of this text (low: text.lower(); tokens: re.findall(r"[a-z]+|[^\\sa-z]",
-    low))? False only when, for every pattern, some required token's values are all absent: then the paragraph
+    """Could any sentence pattern match a Doc of this text (low: text.lower(); tokens: _TOKENS.findall(low))?
+    False only when, for every pattern, some required token's values are all absent: then the paragraph
     needs no Doc, only its sentences.
 
     A token of ASCII letters is a whole run of letters of the text, or a piece a special case cuts from one
@@ -315,7 +316,7 @@ def _found(flat: str, a: int, b: int, para_doc: list) -> list[tuple[int, int, in
     if (a == 0 or flat[a - 1].isspace()) and (b == len(flat) or flat[b].isspace()):
         text = flat[a:b]
         low = text.lower()
-        if not _may_match(text, low, re.findall(r"[a-z]+|[^\sa-z]", low)):
+        if not _may_match(text, low, _TOKENS.findall(low)):
             return []
         doc, base = nlp(text), a
     else:
@@ -880,7 +881,7 @@ class Extractor:
         flat = body.replace("\n", " ")
         cues = meta["_cues"]
         low = flat.lower()
-        tokens = re.findall(r"[a-z]+|[^\sa-z]", low)
+        tokens = _TOKENS.findall(low)
         wanted = ("*" in cues or not cues.isdisjoint(tokens)) and _may_match(flat, low, tokens)
         spans: list[list[int]] = []
         for sent_start, sent_end in meta["_sents"](flat):  # spaCy's sentences, found without making a Doc
@@ -906,8 +907,8 @@ class Extractor:
                 self.emit("action", s0, s0 + tag.start(), label, "sentence:owner_tag", owner=tag.group("owner"))
                 continue
             found = _found(flat, a, b, para_doc) if wanted else []
-            matches = [mid for x, y, mid in found if a <= x and y <= b
-                       and not (nlp.vocab.strings[mid] in self.r["not_if"] and self.r["not_if"][nlp.vocab.strings[mid]].search(s_text))
+            matches = [mid for x, y, mid in found  # all inside this sentence
+                       if not (nlp.vocab.strings[mid] in self.r["not_if"] and self.r["not_if"][nlp.vocab.strings[mid]].search(s_text))
                        and not (nlp.vocab.strings[mid] in self.r["only_if"] and not self.r["only_if"][nlp.vocab.strings[mid]].search(s_text))]
             owner, later = self.task_owner(s_text), None
             topic = None if owner else re.match(r"[A-Z][^:.\n]{2,40}:\s+(?=[a-zA-Z])", s_text)
@@ -993,7 +994,7 @@ class Extractor:
                     continue  # "The Board received the chairs' reports from:" introduces, and no list of decisions follows
                 if not passive_task:
                     # "Budget 2025/26. RESOLVED: that …": the item starts after what the pattern matched
-                    first = start + min(y for x, y, mid in found if mid == matches[0] and a <= x and y <= b) \
+                    first = start + min(y for x, y, mid in found if mid == matches[0]) \
                         if rule.get("text_after_match") else s0
                     result = self.result_after(s1, para_index) if rule.get("needs_result") else None
                     if rule.get("needs_result") and not result:

@@ -45,11 +45,11 @@ STOP = re.compile(r"^(?-i:(?![a-z]))(?:" + "|".join(load("fields")["stop"]) + r"
 SECTION = re.compile(load("labels")["section"])
 RULE_LINE = re.compile(r"^\s*[-=_*~#.]{3,}\s*$")  # drawn separators are blank lines to a reader
 FIELD_START = re.compile(r"^[A-Z][A-Za-z/ ]{1,30}(?:\s+(?:No\.\s*)?\d{1,4}[A-Za-z]?)?\s*[:–—]\s")  # "Ordinary Resolution 4: …"
-# the end of a line: asked of stripped lines (so no trailing \s*), each only over its last characters
+# the end of a line: asked of stripped lines (so no trailing \s*), only over their last characters
 CONNECTIVE = AtEnd(re.compile(r"(?:[,\-–&/]|\b(?:and|or|of|the|to|in|for|with|a|an|by|on|at|from|that|which|its|their|our))$", re.I))
 TERMINAL = AtEnd(re.compile(r"[.!?;:)\]]['\"’”]?$"))
 OPENER = re.compile(load("fields")["sentence_openers"])
-LINE_END = AtEnd(re.compile(load("fields")["line_enders"]))
+LINE_END = re.compile(load("fields")["line_enders"])  # unbounded (\s+): AtEnd would search it whole
 NAME_BEFORE = AtEnd(re.compile(load("fields")["name_follows"]))
 
 
