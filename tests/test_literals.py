@@ -236,7 +236,7 @@ def test_at_end_finds_what_a_whole_search_finds():
     at the cut, and ones it must search whole (unbounded, or not anchored at the top level)."""
     from extractors import segment
     rng = random.Random(5)
-    patterns = [segment.TERMINAL.rx, segment.CONNECTIVE.rx, segment.NAME_BEFORE.rx, segment.LINE_END.rx,
+    patterns = [segment.TERMINAL.rx, segment.CONNECTIVE.rx, segment.NAME_BEFORE.rx, segment.LINE_END,
                 re.compile(r"(?<=ab)cd$"), re.compile(r"\bof$", re.I), re.compile(r"x\s+y$"), re.compile(r"a$|bc")]
     lines = _lines()
     texts = lines + [ln.rstrip() + rng.choice([" of", "Cllr.", " and", ".", " (moved)", " CARRIED", "abcd", "\n", "x  y"])
