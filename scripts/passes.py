@@ -12,6 +12,11 @@ and the PDFs stay this checkout's), both at once, one per core, and compare "I r
     cd ../old && PYTHONHASHSEED=0 valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \\
         ../main/.venv/bin/python ../main/scripts/passes.py 2
 
+A stage's share: `passes.py 2 --without STAGE` stubs it out (STAGE: tables, ocr-test, objects, extract, prose,
+matcher, owners, meta); the difference in instructions is what the stage costs, and what its absence changes
+downstream (without `tables` the extractors read PDFium's text of the table pages). Compare `extract` with
+`passes.py 0 --without extract`: it also skips loading the rules and spaCy at start-up.
+
 valgrind is a development tool, not a dependency (`apt-get install valgrind`).
 """
 import gc
@@ -24,8 +29,40 @@ import bench  # noqa: E402  (puts this checkout first on sys.path)
 sys.path.insert(0, os.getcwd())  # the code measured is the worktree's
 from pipeline import run  # noqa: E402
 
+
+
+def without(stage: str) -> None:
+    """Stub one stage out, for its share of the instructions."""
+    import extractors
+    from extractors import decisions
+    from pipeline.ingest import ocr, pdf, pdftables
+
+    class Nothing:  # an Extraction with nothing found
+        items, body, meeting_date, people = [], None, None, []
+    stubs = {
+        "tables": lambda: setattr(pdf, "_pdfium_tables", lambda *a: None),
+        "ocr-test": lambda: setattr(ocr, "wants_ocr", lambda text, page: False),
+        "objects": lambda: (setattr(pdftables, "page_objects", lambda page: ([], [])),
+                            setattr(pdf, "_pdfium_tables", lambda *a: None)),
+        "extract": lambda: setattr(extractors, "extract", lambda doc: Nothing()),
+        "prose": lambda: setattr(decisions.Extractor, "prose", lambda self, k: None),
+        "matcher": lambda: setattr(decisions, "_found", lambda *a: []),
+        "owners": lambda: setattr(decisions.Extractor, "task_owner", lambda self, s: None),
+        "meta": lambda: [setattr(extractors, name, lambda *a: None) for name in ("body", "meeting_date")]
+        + [setattr(extractors, "people", lambda *a: [])],
+    }
+    if stage not in stubs:
+        sys.exit(f"--without: one of {', '.join(stubs)}")
+    stubs[stage]()
+
+
 if __name__ == "__main__":
-    passes = int(sys.argv[1]) if len(sys.argv) > 1 else 2
+    args = sys.argv[1:]
+    if "--without" in args:
+        k = args.index("--without")
+        without(args[k + 1])
+        del args[k:k + 2]
+    passes = int(args[0]) if args else 2
     pdfs = [p for p in bench.sources() if p.suffix.lower() == ".pdf"]
     run._warm_up()
     gc.freeze()  # as _worker_main does
