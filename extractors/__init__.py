@@ -58,8 +58,8 @@ def is_agenda(text: str) -> bool:
 
 def extract(document) -> Extraction:
     text = document.text
-    md = meeting_date(text)
     us = is_us(text)
+    md = meeting_date(text, us)
     agenda = is_agenda(text)
     items = dedupe(find_items(text, proposal=agenda, meeting=md))
     if _NO_DECISIONS.search(text[:2500]):

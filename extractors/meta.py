@@ -7,6 +7,7 @@ import re
 from rules import load
 
 from .dates import parse_full_date
+from .literals import Guarded, lowered
 
 _F = load("fields")
 _MEETING = [re.compile(p, re.I | re.M) for p in _F["meeting_date"]]
@@ -14,7 +15,8 @@ _MEETING_WEAK = [re.compile(p, re.I | re.M) for p in _F["meeting_date_weak"]]
 _BODY_WORDS = re.compile(_F["body_words"], re.I)
 _BODY_NOISE = re.compile(_F["body_noise"], re.I)
 _DM = re.compile(_F["decision_maker"], re.I | re.M)
-_OWNER_FIELDS = [(name, re.compile(p, re.I | re.M)) for name, p in _F["owner_fields"]]
+# each field's regex scans the whole paper; it runs only where the lowercased paper holds its label word
+_OWNER_FIELDS = [(name, Guarded(re.compile(p, re.I | re.M))) for name, p in _F["owner_fields"]]
 US_HINT = re.compile(r"\b(?:city council|township|county commission|board of (?:supervisors|education|aldermen)|"
                      r"council member|councilmember|mayor pro tem|roll call|(?:January|February|March|April|May|June|July|August|"
                      r"September|October|November|December) \d{1,2}, \d{4})\b")
@@ -28,13 +30,14 @@ _NOT_AFTER = re.compile(_F["meeting_date_not_after"], re.I)
 _HEADING_REJECT = re.compile(_F["heading_date_reject"], re.I)
 
 
-def meeting_date(text: str) -> dt.date | None:
-    """The heading's date if it has one, else the earliest date after a meeting-date label.
+def meeting_date(text: str, monthfirst: bool | None = None) -> dt.date | None:
+    """The heading's date if it has one, else the earliest date after a meeting-date label (month first in a
+    US paper: is_us(text), unless the caller has it already).
 
     Dates after "the minutes of the meeting held on" name an earlier meeting, so they are skipped.
     """
     head = text[:6000]
-    monthfirst = is_us(text)
+    monthfirst = is_us(text) if monthfirst is None else monthfirst
     heading = [ln for ln in head.split("\n") if ln.strip()][:_F["heading_lines"]]
     # a heading line is short, or opens with its date ("Wednesday, 25 September 2024, commencing at 3.00pm, …")
     heading = [ln for ln in heading if len(ln.split()) <= 12 or parse_full_date(" ".join(ln.split()[:5]), monthfirst)]
@@ -138,8 +141,11 @@ def body(text: str) -> str | None:
 def people(text: str) -> list[dict]:
     """Presenter, author, contact, report-of and decision maker, with person and role kept apart."""
     out = []
-    for name, rx in _OWNER_FIELDS:
-        for m in rx.finditer(text):
+    low = lowered(text)  # once for all the fields' guards
+    for name, g in _OWNER_FIELDS:
+        if not g.may_lowered(text, low):
+            continue
+        for m in g.rx.finditer(text):
             value = m.group("value").strip().rstrip(",;.")
             # contact details are not part of a name or role
             value = re.sub(r"\s*,?\s*\b(?:e-?mail|tel|telephone|phone|mobile)\b\s*:?\s*[^,]*", "", value, flags=re.I).strip(" ,;")
