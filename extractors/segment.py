@@ -46,7 +46,7 @@ SECTION = re.compile(load("labels")["section"])
 RULE_LINE = re.compile(r"^\s*[-=_*~#.]{3,}\s*$")  # drawn separators are blank lines to a reader
 FIELD_START = re.compile(r"^[A-Z][A-Za-z/ ]{1,30}(?:\s+(?:No\.\s*)?\d{1,4}[A-Za-z]?)?\s*[:–—]\s")  # "Ordinary Resolution 4: …"
 # the end of a line: asked of stripped lines (so no trailing \s*), only over their last characters
-CONNECTIVE = AtEnd(re.compile(r"(?:[,\-–&/]|\b(?:and|or|of|the|to|in|for|with|a|an|by|on|at|from|that|which|its|their|our))$", re.I))
+CONNECTIVE = AtEnd(re.compile(load("fields")["line_connective"], re.I))
 TERMINAL = AtEnd(re.compile(r"[.!?;:)\]]['\"’”]?$"))
 OPENER = re.compile(load("fields")["sentence_openers"])
 LINE_END = re.compile(load("fields")["line_enders"])  # unbounded (\s+): AtEnd would search it whole

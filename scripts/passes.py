@@ -48,8 +48,8 @@ def without(stage: str) -> None:
         "prose": lambda: setattr(decisions.Extractor, "prose", lambda self, k: None),
         "matcher": lambda: setattr(decisions, "_found", lambda *a: []),
         "owners": lambda: setattr(decisions.Extractor, "task_owner", lambda self, s: None),
-        "meta": lambda: [setattr(extractors, name, lambda *a: None) for name in ("body", "meeting_date")]
-        + [setattr(extractors, "people", lambda *a: [])],
+        "meta": lambda: [setattr(extractors, name, stub) for name, stub in (
+            ("body", lambda *a: None), ("meeting_date", lambda *a: None), ("people", lambda *a: []))],
     }
     if stage not in stubs:
         sys.exit(f"--without: one of {', '.join(stubs)}")
