@@ -1,7 +1,7 @@
 """The Item value: one decision, recommendation or action, with its span in the document text."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 
 @dataclass
@@ -23,4 +23,5 @@ class Item:
     confidence: float | None = None
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """dataclasses.asdict without its deep copy (every field is a str, number or None): a tenth of the cost."""
+        return dict(self.__dict__)

@@ -25,6 +25,18 @@ def test_every_item_text_is_its_span(path):
         assert it["rule"]
 
 
+def test_an_item_row_is_every_field_of_the_item():
+    """Item.as_dict copies the fields, not dataclasses.asdict's deep copy: the same dict, key for key, in order."""
+    import dataclasses
+    from extractors import extract
+    from pipeline.ingest import auto
+    items = extract(auto.ingest(sorted((CORPUS / "seeds").glob("*.txt"))[0])).items
+    assert items
+    for it in items:
+        assert list(it.as_dict().items()) == list(dataclasses.asdict(it).items())
+        assert list(it.as_dict()) == [f.name for f in dataclasses.fields(it)]
+
+
 def _key(items):
     return [(i["kind"], i["label"], " ".join(i["text"].split())) for i in items]
 

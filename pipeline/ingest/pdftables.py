@@ -496,14 +496,17 @@ def read_page(page, textpage, objects):
         hs, vs = merged_edges(*page_edges(objects, height))
         if len(hs) < 2 or len(vs) < 2:
             return None
-        found = find_tables(hs, vs)
+        # pdf.py's rule: a box drawn round a paragraph is a one-column "table"; a kept one fills 2 cells in 2 rows,
+        # so a table without 2 rows of 2 cells is dropped before the page's characters are read
+        found = [(cells, grid) for cells in find_tables(hs, vs) for grid in [table_rows(cells)]
+                 if sum(1 for row in grid if sum(1 for c in row if c) >= 2) >= 2]
         if not found:
             return None
         chars = page_chars(textpage, height)
     except Fallback:
         return FALLBACK
     tables = []
-    for cells in found:
+    for cells, grid in found:
         tb = (min(c[0] for c in cells), min(c[1] for c in cells), max(c[2] for c in cells),
               max(c[3] for c in cells))
         # Table.extract tests every character against every row, then the row's against its cells; the same
@@ -512,14 +515,13 @@ def read_page(page, textpage, objects):
         by_mid = sorted(range(len(inside)), key=lambda k: inside[k][VM])  # ties stay in content order
         mids = [inside[k][VM] for k in by_mid]
         rows = []
-        for row in table_rows(cells):
+        for row in grid:
             live = [c for c in row if c]
             rb = (min(c[0] for c in live), min(c[1] for c in live), max(c[2] for c in live),
                   max(c[3] for c in live))
             span = sorted(by_mid[bisect.bisect_left(mids, rb[1]):bisect.bisect_left(mids, rb[3])])  # content order
             in_row = _inside_all([inside[k] for k in span], rb)
             rows.append((rb[1], [None if c is None else cell_text(_inside_all(in_row, c)) for c in row]))
-        # pdf.py's rule: a box drawn round a paragraph is a one-column "table"; a kept one fills 2 cells in 2 rows
         if sum(1 for _, texts in rows if sum(1 for t in texts if t and t.strip()) >= 2) >= 2:
             tables.append((tb, rows))
     if not tables:
