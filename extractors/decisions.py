@@ -15,7 +15,7 @@ from rules import load
 
 from .dates import DATE_RE, interpret
 from .items import Item
-from .literals import AnyOf, AtEnd, Guarded, lowered
+from .literals import AnyOf, AtEnd, Guarded
 from .segment import SECTION, STOP, Para, paragraphs
 from .sentsplit import Splitter
 
@@ -101,7 +101,7 @@ def _rules():
         "strong_owner": re.compile(actions["strong_owner"]),
         "owner_only": re.compile(actions["owner_only_line"], re.I),
         "directed": Guarded(re.compile(actions["directed"])),
-        "delegation": [re.compile(p) for p in actions["delegation"]],
+        "delegation": AnyOf([re.compile(p) for p in actions["delegation"]]),
         "pronouns": set(actions["pronouns"]),
         "body_owner": re.compile(actions["body_owners"], re.I),
         "motion_tail": re.compile(load("sentences")["motion_tail"], re.I),
@@ -147,10 +147,10 @@ def _rules():
         "gloss": re.compile(outcomes["gloss_prefix"]),
         "clause_end": re.compile(actions["clause_end"]),
     }
-    # speed only: each outcome regex behind its literals, in the order they are tried
-    guarded = lambda pairs: [(Guarded(rx), o) for rx, o in pairs]  # noqa: E731
-    r["outcome_guards"] = {False: guarded(r["leading"] + r["anywhere"]), True: guarded(r["leading"] + r["anywhere"] + r["weak"])}
-    r["result_guards"] = guarded(r["results"])
+    # speed only: the outcome regexes as lists tried in order, each only where its literals are
+    listed = lambda pairs: (AnyOf([rx for rx, _ in pairs]), [o for _, o in pairs])  # noqa: E731
+    r["outcome_any"] = {False: listed(r["leading"] + r["anywhere"]), True: listed(r["leading"] + r["anywhere"] + r["weak"])}
+    r["result_any"] = listed(r["results"])
     return r
 
 
@@ -375,11 +375,9 @@ def leading_outcome(text: str, weak: bool = True) -> str | None:
     """The outcome an item's own words state; `weak=False` ignores attitudes ("welcomed") a status field outranks."""
     r = _rules()
     text = r["gloss"].sub("", text, count=1)  # "whakatārewa / defer consideration …": the gloss after the slash
-    low = lowered(text)
-    for g, outcome in r["outcome_guards"][weak]:
-        if g.may_lowered(text, low) and g.rx.search(text):
-            return outcome
-    return None
+    any_of, outcomes = r["outcome_any"][weak]
+    first = any_of.first_search(text)
+    return outcomes[first[0]] if first else None
 
 
 def status_fields(text: str) -> list[tuple[int, str]]:
@@ -721,8 +719,9 @@ class Extractor:
         text = re.sub(r"^(?i:result|outcome|vote)\s*:\s*", "", " ".join(text.split()))  # "Result: Motion CARRIED …"
         if len(text) >= max_len:
             return None
-        low = lowered(text)
-        return next((outcome for g, outcome in self.r["result_guards"] if g.may_lowered(text, low) and g.rx.match(text)), None)
+        any_of, outcomes = self.r["result_any"]
+        first = any_of.first_match(text)
+        return outcomes[first[0]] if first else None
 
     def table_block(self, i: int) -> int:
         """An action log: a header row naming task/owner/due columns, then one action per row."""
@@ -1358,7 +1357,7 @@ class Extractor:
 
     def delegate(self, text: str) -> str | None:
         """A resolution that delegates to or authorises an officer is owned by that officer."""
-        for rx in self.r["delegation"]:
+        for _, rx in self.r["delegation"].candidates(text):
             m = rx.search(text)
             if m and not self.r["body_owner"].match(m.group("owner").strip()):  # "That Council prepare …" is no officer's
                 return m.group("owner").strip()

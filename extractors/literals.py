@@ -172,6 +172,14 @@ class AnyOf:
                 return k, m
         return None
 
+    def first_search(self, text: str) -> tuple[int, re.Match] | None:
+        """(index, match) of the first regex, in list order, that matches anywhere in text."""
+        for k, rx in self.candidates(text):
+            m = rx.search(text)
+            if m:
+                return k, m
+        return None
+
     def any_match(self, text: str) -> bool:
         return any(rx.match(text) for _, rx in self.candidates(text))
 

@@ -130,7 +130,8 @@ def _alternation(regexes):
 
 
 def test_any_of_answers_as_one_alternation_of_its_regexes():
-    """first_match is the alternation's match (which alternative, where it ends), any_search its search."""
+    """first_match is the alternation's match (which alternative, where it ends), any_search its search;
+    first_search the first regex, in list order, that matches anywhere."""
     rng = random.Random(11)
     alphabet = "aAbBcCsSkK  .-\u017f\u212a\u00e9"
     checked = 0
@@ -154,6 +155,9 @@ def test_any_of_answers_as_one_alternation_of_its_regexes():
                 assert got[0] == int(m.lastgroup[1:]) and got[1].end() == m.end()
             assert any_of.any_search(text) == bool(alt.search(text))
             assert any_of.any_match(text) == bool(m)
+            first = next(((k, s.span()) for k, rx in enumerate(regexes) for s in [rx.search(text)] if s), None)
+            got = any_of.first_search(text)
+            assert first == (got and (got[0], got[1].span())), (text, [r.pattern for r in regexes])
     assert checked > 1000
 
 
