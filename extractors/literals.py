@@ -149,20 +149,32 @@ class AnyOf:
 
     def __init__(self, regexes: list[re.Pattern]):
         guards = [Guarded(rx) for rx in regexes]
-        self.parts = [(k, g.rx, frozenset(g.lits) if g.lits is not None else None, g.fold) for k, g in enumerate(guards)]
+        self.regexes = [g.rx for g in guards]
         self.exact = sorted({x for g in guards if not g.fold for x in g.lits})
         self.folded = sorted({x for g in guards if g.fold and g.lits is not None for x in g.lits})
+        # which regexes each literal lets through, so that a text costs its literals, not a test per regex
+        self.by_exact = {x: frozenset(k for k, g in enumerate(guards) if not g.fold and x in g.lits) for x in self.exact}
+        self.by_folded = {x: frozenset(k for k, g in enumerate(guards) if g.fold and g.lits and x in g.lits)
+                          for x in self.folded}
+        self.always = frozenset(k for k, g in enumerate(guards) if g.lits is None)
+        self.fold_parts = frozenset(k for k, g in enumerate(guards) if g.fold and g.lits is not None)
 
     def candidates(self, text: str) -> list[tuple[int, re.Pattern]]:
         """(index, regex), in list order, of the regexes whose literals text holds: the only ones that may match."""
-        exact = {x for x in self.exact if x in text}
-        low = lowered(text) if self.folded else None
-        folded = None if low is None else {x for x in self.folded if x in low}  # None: fold literals judge nothing
-        out = []
-        for k, rx, lits, fold in self.parts:
-            if lits is None or (folded is None or not lits.isdisjoint(folded) if fold else not lits.isdisjoint(exact)):
-                out.append((k, rx))
-        return out
+        ks = set(self.always)
+        for x in self.exact:
+            if x in text:
+                ks |= self.by_exact[x]
+        if self.folded:
+            low = lowered(text)
+            if low is None:  # fold literals judge nothing in this text
+                ks |= self.fold_parts
+            else:
+                for x in self.folded:
+                    if x in low:
+                        ks |= self.by_folded[x]
+        regexes = self.regexes
+        return [(k, regexes[k]) for k in sorted(ks)]
 
     def first_match(self, text: str) -> tuple[int, re.Match] | None:
         """(index, match) of the first regex that matches at the start of text."""

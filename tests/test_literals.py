@@ -27,7 +27,7 @@ def _rule_regexes() -> list[re.Pattern]:
         elif isinstance(x, Guarded):
             walk(x.rx)
         elif isinstance(x, AnyOf):
-            walk([rx for _, rx, _, _ in x.parts])
+            walk(x.regexes)
         elif isinstance(x, dict):
             for v in x.values():
                 walk(v)
