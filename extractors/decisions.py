@@ -51,6 +51,11 @@ _OPENS = re.compile(r":\s*[-–—]?\s*$")
 _TOKENS = re.compile(r"[a-z]+|[^\sa-z]")  # what _may_match is given: runs of letters, other characters one by one
 TERMINAL_PUNCT = re.compile(r"[.;:!?]['\"’”]?$")
 GLUE = re.compile(r"(?:\s*[;,]\s*(?:and|or)?|\s+(?:and|or))\s*$", re.I)
+# asked of every sentence: compiled here, not looked up in re's cache each time
+TOPIC = re.compile(r"[A-Z][^:.\n]{2,40}:\s+(?=[a-zA-Z])")  # "Footpath FP 14: the Clerk to report …"
+LATER_CLAUSE = re.compile(r"[,;]\s+(and\s+)?(?=(?:the\s+)?[A-Z])")
+LATER_TASK = re.compile(r"(?:the\s+)?[A-Z][\w'’ ]{0,40}?\s+to\s+[a-z]")
+RESULT_PREFIX = re.compile(r"^(?i:result|outcome|vote)\s*:\s*")
 
 
 def _compile(patterns, flags=re.I) -> AnyOf:
@@ -716,7 +721,7 @@ class Extractor:
 
     def result_of(self, text: str, max_len: int = 80) -> str | None:
         """The outcome a short result line states ("The motion carried\nunanimously." → carried), else None."""
-        text = re.sub(r"^(?i:result|outcome|vote)\s*:\s*", "", " ".join(text.split()))  # "Result: Motion CARRIED …"
+        text = RESULT_PREFIX.sub("", " ".join(text.split()))  # "Result: Motion CARRIED …"
         if len(text) >= max_len:
             return None
         any_of, outcomes = self.r["result_any"]
@@ -910,7 +915,7 @@ class Extractor:
                        if not (nlp.vocab.strings[mid] in self.r["not_if"] and self.r["not_if"][nlp.vocab.strings[mid]].search(s_text))
                        and not (nlp.vocab.strings[mid] in self.r["only_if"] and not self.r["only_if"][nlp.vocab.strings[mid]].search(s_text))]
             owner, later = self.task_owner(s_text), None
-            topic = None if owner else re.match(r"[A-Z][^:.\n]{2,40}:\s+(?=[a-zA-Z])", s_text)
+            topic = None if owner else TOPIC.match(s_text)
             if topic and self.task_owner(s_text[topic.end():]):  # "Footpath FP 14: the Clerk to report …"
                 s0, s_text = s0 + topic.end(), s_text[topic.end():]
                 owner = self.task_owner(s_text)
@@ -1023,8 +1028,8 @@ class Extractor:
 
     def later_task(self, sentence: str):
         """"…as soon as possible, Councillor Healey to order Scalpings.": (clause match, owner) of a task in a later clause."""
-        return next(((m, o) for m in re.finditer(r"[,;]\s+(and\s+)?(?=(?:the\s+)?[A-Z])", sentence)
-                     if not m.group(1) or re.match(r"(?:the\s+)?[A-Z][\w'’ ]{0,40}?\s+to\s+[a-z]", sentence[m.end():])
+        return next(((m, o) for m in LATER_CLAUSE.finditer(sentence)
+                     if not m.group(1) or LATER_TASK.match(sentence[m.end():])
                      for o in [self.task_owner(sentence[m.end():])] if o), None)  # ", and the Clerk to draft …"
 
     def consent_items(self, sentence: str, para_index: int, end: int) -> bool:

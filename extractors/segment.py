@@ -51,6 +51,8 @@ TERMINAL = AtEnd(re.compile(r"[.!?;:)\]]['\"’”]?$"))
 OPENER = re.compile(load("fields")["sentence_openers"])
 LINE_END = re.compile(load("fields")["line_enders"])  # unbounded (\s+): AtEnd would search it whole
 NAME_BEFORE = AtEnd(re.compile(load("fields")["name_follows"]))
+STARTS_UPPER = re.compile(r"[\"'‘“(]?[A-Z0-9]")  # asked of most lines: compiled here, not looked up in re's cache
+STARTS_CONJUNCTION = re.compile(r"(?:AND|OR|BUT)\b")
 
 
 def match_label(line: str) -> tuple[str, str, int] | None:
@@ -118,7 +120,7 @@ def paragraphs(text: str) -> list[Para]:
         if not begins and cur is not None:
             prev = lines[i - 1][1]
             ends_sentence = bool(TERMINAL.search(prev.rstrip())) and not NAME_BEFORE.search(prev.rstrip())
-            starts_upper = bool(re.match(r"[\"'‘“(]?[A-Z0-9]", line)) and not re.match(r"(?:AND|OR|BUT)\b", line)
+            starts_upper = bool(STARTS_UPPER.match(line)) and not STARTS_CONJUNCTION.match(line)
             short = len(prev) < 0.75 * p90
             if not wrapped and starts_upper:
                 begins = True
