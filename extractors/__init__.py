@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from .dates import DATE_RE, ParsedDate, find_due, interpret
 from .decisions import find_items
 from .items import Item
+from .literals import Guarded
 from rules import load
 from .meta import body, is_us, meeting_date, people
 
@@ -46,7 +47,7 @@ _AGENDA = re.compile(load("fields")["agenda_cue"], re.I | re.M)
 _MINUTES = re.compile(load("fields")["minutes_cue"], re.I | re.M)
 
 
-_INFO_ONLY = re.compile(load("fields")["information_only_cue"], re.I)
+_INFO_ONLY = Guarded(re.compile(load("fields")["information_only_cue"], re.I))  # slow to search: most papers lack its words
 _NO_DECISIONS = re.compile(load("fields")["no_decisions_cue"], re.I)
 
 

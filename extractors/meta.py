@@ -79,8 +79,11 @@ _BODY_REJECT = re.compile(_F["body_reject"], re.I)
 def _tidy(line: str) -> str:
     line = re.sub(r"[*#_|]+", " ", line).strip()
     line = re.sub(r"^(?:report\s+to\s*:?\s*)?the\s+(?=[A-Z])", "", line, flags=re.I)
-    for _ in range(2):
-        line = _BODY_STRIP.sub("", line).strip(" -–—,:")
+    for _ in range(2):  # a second pass only where the first cut something: a line left alone would stay so
+        cut = _BODY_STRIP.sub("", line).strip(" -–—,:")
+        if cut == line:
+            break
+        line = cut
     if line.isupper():
         line = " ".join(w if len(w) <= 3 and w not in ("AND", "OF", "THE", "FOR") else w.capitalize() for w in line.split())
         line = re.sub(r"\b(And|Of|The|For|In|On)\b", lambda m: m.group(1).lower(), line)
