@@ -14,6 +14,8 @@ from dateutil import parser as dparser
 
 from rules import load
 
+from .literals import Guarded
+
 _R = load("dates")
 MONTHS = _R["months"]
 SEASONS = _R["seasons"]
@@ -145,6 +147,9 @@ def _alternation(words) -> re.Pattern:
 
 _RELATIVE = _alternation(r if isinstance(r, str) else r["text"] for r in _R["relative"])
 _RELATIVE_ANY = _alternation(r for r in _R["relative"] if isinstance(r, str))
+# searched through a whole item: a long alternation under re.I tried at every position, unless the item holds
+# none of its phrases
+_RELATIVE_SEARCH, _RELATIVE_ANY_SEARCH = Guarded(_RELATIVE), Guarded(_RELATIVE_ANY)
 _DATED_MEETING = re.compile(_R["dated_meeting"], re.I)
 _AFTER_CUE = re.compile("|".join(f"(?:{p})" for p in _R["after_cue"]), re.I)
 _DATED = re.compile(r"\s*(?:,\s*|(?:,\s*)?(?:in|on|of|held\s+on)\s+)")
@@ -187,7 +192,7 @@ def find_due(text: str, ref: dt.date | None = None, monthfirst: bool = False, ac
                 best = cand
     if best:
         return best[1]
-    r = (_RELATIVE if action else _RELATIVE_ANY).search(text)
+    r = (_RELATIVE_SEARCH if action else _RELATIVE_ANY_SEARCH).search(text)
     if r:
         return _relative(text, r.start(), r.end(), ref, monthfirst)
     return None

@@ -370,7 +370,12 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
         start += 1
     while end > start and text[end - 1] in " \t\n":
         end -= 1
-    m = GLUE.search(text, start, end)
+    k = end  # glue ends in ";", ",", "and" or "or" before any blanks: else there is none to search for
+    while k > start and text[k - 1].isspace():
+        k -= 1
+    last = text[k - 1:k]
+    glued = last in (";", ",") or (last in "dD" and text[k - 3:k].lower() == "and") or (last in "rR" and text[k - 2:k].lower() == "or")
+    m = GLUE.search(text, start, end) if glued else None
     if m and m.end() == end and m.start() > start:
         end = m.start()
     return start, end
@@ -1028,6 +1033,8 @@ class Extractor:
 
     def later_task(self, sentence: str):
         """"…as soon as possible, Councillor Healey to order Scalpings.": (clause match, owner) of a task in a later clause."""
+        if "," not in sentence and ";" not in sentence:
+            return None  # no later clause
         return next(((m, o) for m in LATER_CLAUSE.finditer(sentence)
                      if not m.group(1) or LATER_TASK.match(sentence[m.end():])
                      for o in [self.task_owner(sentence[m.end():])] if o), None)  # ", and the Clerk to draft …"

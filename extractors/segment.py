@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from rules import load
 
-from .literals import AtEnd
+from .literals import AtEnd, Guarded
 
 
 @dataclass
@@ -49,7 +49,8 @@ FIELD_START = re.compile(r"^[A-Z][A-Za-z/ ]{1,30}(?:\s+(?:No\.\s*)?\d{1,4}[A-Za-
 CONNECTIVE = AtEnd(re.compile(load("fields")["line_connective"], re.I))
 TERMINAL = AtEnd(re.compile(r"[.!?;:)\]]['\"’”]?$"))
 OPENER = re.compile(load("fields")["sentence_openers"])
-LINE_END = re.compile(load("fields")["line_enders"])  # unbounded (\s+): AtEnd would search it whole
+# unbounded (\s+): AtEnd would search it whole; its words ("CARRIED", "(moved)") are in few lines
+LINE_END = Guarded(re.compile(load("fields")["line_enders"]))
 NAME_BEFORE = AtEnd(re.compile(load("fields")["name_follows"]))
 STARTS_UPPER = re.compile(r"[\"'‘“(]?[A-Z0-9]")  # asked of most lines: compiled here, not looked up in re's cache
 STARTS_CONJUNCTION = re.compile(r"(?:AND|OR|BUT)\b")

@@ -240,7 +240,7 @@ def test_at_end_finds_what_a_whole_search_finds():
     at the cut, and ones it must search whole (unbounded, or not anchored at the top level)."""
     from extractors import segment
     rng = random.Random(5)
-    patterns = [segment.TERMINAL.rx, segment.CONNECTIVE.rx, segment.NAME_BEFORE.rx, segment.LINE_END,
+    patterns = [segment.TERMINAL.rx, segment.CONNECTIVE.rx, segment.NAME_BEFORE.rx, segment.LINE_END.rx,
                 re.compile(r"(?<=ab)cd$"), re.compile(r"\bof$", re.I), re.compile(r"x\s+y$"), re.compile(r"a$|bc")]
     lines = _lines()
     texts = lines + [ln.rstrip() + rng.choice([" of", "Cllr.", " and", ".", " (moved)", " CARRIED", "abcd", "\n", "x  y"])
@@ -253,3 +253,28 @@ def test_at_end_finds_what_a_whole_search_finds():
             a, b = at.search(text), rx.search(text)
             assert (a and a.span()) == (b and b.span()), (rx.pattern, text)
     assert bounded == 5  # TERMINAL, CONNECTIVE, NAME_BEFORE, the lookbehind and the \b one
+
+
+def test_trim_drops_the_glue_a_whole_search_finds():
+    """_trim searches for trailing list glue ("; and") only where the span's last word or mark can end some:
+    the same span as searching every span, on fuzzed spans with Unicode blanks, capitals and glue inside."""
+    rng = random.Random(6)
+    pieces = ["approved", " ", "  ", "\n", "\t", "\u00a0", ";", ",", "and", "AND", "or", "Or", "OR", "band", "for", "x", "d", "r"]
+
+    def reference(text, start, end):
+        while start < end and text[start] in " \t\n":
+            start += 1
+        while end > start and text[end - 1] in " \t\n":
+            end -= 1
+        m = decisions.GLUE.search(text, start, end)
+        return (start, m.start()) if m and m.end() == end and m.start() > start else (start, end)
+
+    cut = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        a = rng.randint(0, len(text))
+        b = rng.randint(a, len(text))
+        want = reference(text, a, b)
+        assert decisions._trim(text, a, b) == want, (text, a, b)
+        cut += bool(text[want[1]:b].strip())
+    assert cut > 500  # glue was found and dropped often
