@@ -27,7 +27,8 @@ _REPEATS = tuple(getattr(_c, n) for n in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIV
 
 def required_literals(pattern: str, flags: int = 0, fold: bool = False) -> tuple[str, ...] | None:
     """Strings one of which is in every text that re.compile(pattern, flags).search() matches, or None.
-    With `fold`: lowercase ASCII strings one of which text.lower() holds whenever it matches an ASCII text."""
+    With `fold`: lowercase strings of ASCII and caseless characters, one of which text.lower() holds whenever it
+    matches a text that foldable() passes."""
     try:
         tree = _parser.parse(pattern, flags)
     except Exception:  # noqa: BLE001 - re.compile will say what is wrong
@@ -69,11 +70,16 @@ def _sequence(items, fold: bool = False) -> frozenset | None:
             candidates.append(need)
     if run:
         candidates.append(frozenset([run]))
-    if fold:  # a non-ASCII character may match an ASCII one under re.I: such strings are no condition
-        candidates = [frozenset(x.lower() for x in c) for c in candidates if all(x.isascii() for x in c)]
+    if fold:  # a cased non-ASCII character may match an ASCII one under re.I: strings with one are no condition
+        candidates = [frozenset(x.lower() for x in c) for c in candidates if all(map(_fold_safe, c))]
     if not candidates:
         return None
     return max(candidates, key=lambda s: (min(len(x) for x in s), -len(s)))
+
+
+def _fold_safe(x: str) -> bool:
+    """ASCII, or caseless ("–", "’", "•"), which re.I matches to itself alone and lower() keeps: a fold literal."""
+    return x.isascii() or all(ch.isascii() or ch.lower() == ch == ch.upper() for ch in x)
 
 
 def may_match(literals: tuple[str, ...] | None, text: str) -> bool:

@@ -72,7 +72,7 @@ def meeting_date(text: str, monthfirst: bool | None = None) -> dt.date | None:
 
 _COMMITTEE = re.compile(_F["committee_words"], re.I)
 _ORG = re.compile(_F["organisation_words"], re.I)
-_BODY_STRIP = re.compile(_F["body_strip"], re.I)
+_BODY_STRIP = Guarded(re.compile(_F["body_strip"], re.I))  # unanchored alternation, slow: run where its words are
 _BODY_REJECT = re.compile(_F["body_reject"], re.I)
 
 
@@ -80,7 +80,7 @@ def _tidy(line: str) -> str:
     line = re.sub(r"[*#_|]+", " ", line).strip()
     line = re.sub(r"^(?:report\s+to\s*:?\s*)?the\s+(?=[A-Z])", "", line, flags=re.I)
     for _ in range(2):  # a second pass only where the first cut something: a line left alone would stay so
-        cut = _BODY_STRIP.sub("", line).strip(" -–—,:")
+        cut = (_BODY_STRIP.rx.sub("", line) if _BODY_STRIP.may(line) else line).strip(" -–—,:")
         if cut == line:
             break
         line = cut

@@ -62,7 +62,8 @@ def test_rule_regexes_are_never_skipped_where_they_match():
     assert judged > len(regexes) // 2 and matched > 1000  # the check had something to check
 
 
-ATOMS = ["a", "b", "ab", "Ab", "B", "c", "s", "K", "[ab]", "[Bc]", "[a-c]", r"\w", r"\s", ".", r"\b", "(?=a)", "(?!b)", " "]
+ATOMS = ["a", "b", "ab", "Ab", "B", "c", "s", "K", "[ab]", "[Bc]", "[a-c]", r"\w", r"\s", ".", r"\b", "(?=a)", "(?!b)", " ",
+         "\u2013", "[-\u2013]", "\u00e9", "[\u00c9x]"]
 
 
 def _random_regex(rng: random.Random, depth: int = 0) -> str:
@@ -83,7 +84,7 @@ def _random_regex(rng: random.Random, depth: int = 0) -> str:
 @pytest.mark.parametrize("flags", [0, re.I])
 def test_random_regexes_are_never_skipped_where_they_match(flags):
     rng = random.Random(20261201 + flags)
-    alphabet = "aAbBcCsSkK  .-"
+    alphabet = "aAbBcCsSkK  .-\u2013\u00e9\u00c9"
     checked = 0
     for _ in range(3000):
         pattern = _random_regex(rng)
@@ -124,6 +125,18 @@ def test_foldable_knows_every_character_re_i_matches_to_an_ascii_letter():
     assert foldable("Caf\u00e9 \u2013 \u201cminutes\u201d") and foldable("plain ASCII")
 
 
+def test_fold_literals_keep_caseless_characters_only():
+    """A non-ASCII character in a fold literal must be one re.I matches to itself alone and lower() keeps:
+    sre compiles it as a plain literal when it is uncased (checked for every character)."""
+    import _sre
+    from extractors.literals import _fold_safe
+    kept = [c for c in map(chr, range(0x80, 0x110000)) if _fold_safe(c)]
+    assert "\u2013" in kept and "\u2019" in kept and "\u00e9" not in kept and "\u017f" not in kept
+    assert not any(_sre.unicode_iscased(ord(c)) for c in kept)
+    dash = required_literals(r"\s*[-\u2013\u2014]\s*\d", re.I, fold=True)
+    assert dash and "\u2013" in dash  # a dash in a class is a condition now
+
+
 def _alternation(regexes):
     return re.compile("|".join(f"(?P<g{k}>{'(?i:' if rx.flags & re.I else '(?:'}{rx.pattern}))"
                                for k, rx in enumerate(regexes)))
@@ -133,7 +146,7 @@ def test_any_of_answers_as_one_alternation_of_its_regexes():
     """first_match is the alternation's match (which alternative, where it ends), any_search its search;
     first_search the first regex, in list order, that matches anywhere."""
     rng = random.Random(11)
-    alphabet = "aAbBcCsSkK  .-\u017f\u212a\u00e9"
+    alphabet = "aAbBcCsSkK  .-\u017f\u212a\u00e9\u2013\u00c9"
     checked = 0
     for _ in range(600):
         regexes = []
