@@ -48,7 +48,7 @@ def _opens(text: str) -> bool:
 
 
 _OPENS = re.compile(r":\s*[-–—]?\s*$")
-_TOKENS = re.compile(r"[a-z]+|[^\sa-z]")  # what _may_match is given: runs of letters, other characters one by one
+_TOKENS = re.compile(r"[a-z]+")  # what _may_match is given: the runs of ASCII letters, the only words it looks up
 TERMINAL_PUNCT = re.compile(r"[.;:!?]['\"’”]?$")
 GLUE = re.compile(r"(?:\s*[;,]\s*(?:and|or)?|\s+(?:and|or))\s*$", re.I)
 # asked of every sentence: compiled here, not looked up in re's cache each time

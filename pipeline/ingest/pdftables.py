@@ -115,11 +115,18 @@ def page_objects(page) -> tuple[list, list] | None:
     return paths, texts
 
 
-def _matrix(obj, m0) -> tuple:
-    """The object's matrix applied before m0 (that of the form holding it): its matrix in page space."""
+@functools.cache
+def _matrix_buffer():
+    """One FS_MATRIX for every _matrix call (a table page asks for each of its ~250 objects' matrices)."""
     import pypdfium2.raw as raw
     fm = raw.FS_MATRIX()
-    _untyped("FPDFPageObj_GetMatrix")(obj, ctypes.byref(fm))
+    return fm, ctypes.byref(fm), _untyped("FPDFPageObj_GetMatrix")
+
+
+def _matrix(obj, m0) -> tuple:
+    """The object's matrix applied before m0 (that of the form holding it): its matrix in page space."""
+    fm, ref, get = _matrix_buffer()
+    get(obj, ref)
     a, b, c, d, e, f = fm.a, fm.b, fm.c, fm.d, fm.e, fm.f
     return (a * m0[0] + b * m0[2], a * m0[1] + b * m0[3], c * m0[0] + d * m0[2], c * m0[1] + d * m0[3],
             e * m0[0] + f * m0[2] + m0[4], e * m0[1] + f * m0[3] + m0[5])
