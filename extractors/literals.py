@@ -184,16 +184,15 @@ class AnyOf:
 
     def first_match(self, text: str) -> tuple[int, re.Match] | None:
         """(index, match) of the first regex that matches at the start of text."""
-        for k, rx in self.candidates(text):
-            m = rx.match(text)
-            if m:
-                return k, m
-        return None
+        return self._first(text, "match")
 
     def first_search(self, text: str) -> tuple[int, re.Match] | None:
         """(index, match) of the first regex, in list order, that matches anywhere in text."""
+        return self._first(text, "search")
+
+    def _first(self, text: str, how: str) -> tuple[int, re.Match] | None:
         for k, rx in self.candidates(text):
-            m = rx.search(text)
+            m = getattr(rx, how)(text)
             if m:
                 return k, m
         return None
