@@ -374,7 +374,8 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while k > start and text[k - 1].isspace():
         k -= 1
     last = text[k - 1:k]
-    glued = last in (";", ",") or (last in "dD" and text[k - 3:k].lower() == "and") or (last in "rR" and text[k - 2:k].lower() == "or")
+    glued = last in (";", ",") or (last in "dD" and text[k - 3:k].lower() == "and") \
+        or (last in "rR" and text[k - 2:k].lower() == "or")
     m = GLUE.search(text, start, end) if glued else None
     if m and m.end() == end and m.start() > start:
         end = m.start()
