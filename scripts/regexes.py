@@ -5,8 +5,8 @@ and ingesters hold (module constants, the rules, Guarded/AtEnd/AnyOf wrappers) i
 
 A slow search that most texts cannot match is the thing to put behind a cheap exact test (literals.Guarded,
 a character it needs); an anchored match that fails at its first character is already cheap, and a guard that
-lowercases the text costs it more. Times include ~1 µs of this script's own wrapping per call: read them as a
-ranking, and measure a change with scripts/passes.py under cachegrind.
+lowercases the text costs it more. Times include this script's own wrapping (a Python call and two clock reads
+per call): read them as a ranking, and measure a change with scripts/passes.py under cachegrind.
 """
 import collections
 import os
