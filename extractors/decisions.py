@@ -55,7 +55,6 @@ GLUE = re.compile(r"(?:\s*[;,]\s*(?:and|or)?|\s+(?:and|or))\s*$", re.I)
 TOPIC = re.compile(r"[A-Z][^:.\n]{2,40}:\s+(?=[a-zA-Z])")  # "Footpath FP 14: the Clerk to report …"
 LATER_CLAUSE = re.compile(r"[,;]\s+(and\s+)?(?=(?:the\s+)?[A-Z])")
 LATER_TASK = re.compile(r"(?:the\s+)?[A-Z][\w'’ ]{0,40}?\s+to\s+[a-z]")
-RESULT_PREFIX = re.compile(r"^(?i:result|outcome|vote)\s*:\s*")
 
 
 def _compile(patterns, flags=re.I) -> AnyOf:
@@ -150,6 +149,7 @@ def _rules():
         "consent_except": re.compile(load("sentences")["consent_except"], re.I),
         "cell_lost": re.compile(outcomes["cell_lost"], re.I),
         "gloss": re.compile(outcomes["gloss_prefix"]),
+        "result_prefix": re.compile(outcomes["result_prefix"]),
         "clause_end": re.compile(actions["clause_end"]),
     }
     # speed only: the outcome regexes as lists tried in order, each only where its literals are
@@ -727,7 +727,7 @@ class Extractor:
 
     def result_of(self, text: str, max_len: int = 80) -> str | None:
         """The outcome a short result line states ("The motion carried\nunanimously." → carried), else None."""
-        text = RESULT_PREFIX.sub("", " ".join(text.split()))  # "Result: Motion CARRIED …"
+        text = self.r["result_prefix"].sub("", " ".join(text.split()))  # "Result: Motion CARRIED …"
         if len(text) >= max_len:
             return None
         any_of, outcomes = self.r["result_any"]

@@ -146,6 +146,9 @@ class Guarded:
     def match(self, text: str) -> re.Match | None:
         return self.rx.match(text) if self.may(text) else None
 
+    def sub(self, repl: str, text: str) -> str:
+        return self.rx.sub(repl, text) if self.may(text) else text
+
 
 class AnyOf:
     """Regexes asked only "does any match?" or "which is the first, in list order, to match at the start?":

@@ -80,7 +80,7 @@ def _tidy(line: str) -> str:
     line = re.sub(r"[*#_|]+", " ", line).strip()
     line = re.sub(r"^(?:report\s+to\s*:?\s*)?the\s+(?=[A-Z])", "", line, flags=re.I)
     for _ in range(2):  # a second pass only where the first cut something: a line left alone would stay so
-        cut = (_BODY_STRIP.rx.sub("", line) if _BODY_STRIP.may(line) else line).strip(" -–—,:")
+        cut = _BODY_STRIP.sub("", line).strip(" -–—,:")
         if cut == line:
             break
         line = cut

@@ -120,27 +120,28 @@ def paragraphs(text: str) -> list[Para]:
         begins = cur is None or is_table or cur.table or lab is not None or bool(STOP.match(line))
         if not begins and cur is not None:
             prev = lines[i - 1][1]
-            ends_sentence = bool(TERMINAL.search(prev.rstrip())) and not NAME_BEFORE.search(prev.rstrip())
+            prev_end = prev.rstrip()  # the end tests read the line above without its trailing blanks
+            ends_sentence = bool(TERMINAL.search(prev_end)) and not NAME_BEFORE.search(prev_end)
             starts_upper = bool(STARTS_UPPER.match(line)) and not STARTS_CONJUNCTION.match(line)
             short = len(prev) < 0.75 * p90
             if not wrapped and starts_upper:
                 begins = True
-            elif LINE_END.search(prev.rstrip()):
+            elif LINE_END.search(prev_end):
                 begins = True  # "… approved – B. Munro (motion), C. Dallas (second)": a record of its own
             elif ends_sentence and FIELD_START.match(line):
                 begins = True  # "Resolved: …", "Action: …" after a full stop open a new paragraph
-            elif ends_sentence and starts_upper and (short or len(prev.rstrip()) + 1 + len(line.split()[0]) <= p90):
+            elif ends_sentence and starts_upper and (short or len(prev_end) + 1 + len(line.split()[0]) <= p90):
                 begins = True  # the first word would have fitted on the line above: that line ended its paragraph
             elif ends_sentence and starts_upper and line.rstrip().endswith(":") and len(line) < 0.5 * p90:
                 begins = True  # "The Board:" opens a list
             elif ends_sentence and len(line.split()) >= 3 and not re.search(r"[a-z]", line):
                 begins = True  # "ITEM 47/2025 PROPOSED DISPOSAL OF ERF 1187": a heading in capitals
-            elif not ends_sentence and short and starts_upper and not CONNECTIVE.search(prev.rstrip()):
+            elif not ends_sentence and short and starts_upper and not CONNECTIVE.search(prev_end):
                 begins = True  # a line that stops short of the margin ends its paragraph (a heading, a lost full stop)
-            elif not ends_sentence and OPENER.match(line) and not CONNECTIVE.search(prev.rstrip()) \
-                    and len(prev.rstrip()) + 1 + len(line.split()[0]) <= p90:
+            elif not ends_sentence and OPENER.match(line) and not CONNECTIVE.search(prev_end) \
+                    and len(prev_end) + 1 + len(line.split()[0]) <= p90:
                 begins = True  # the opener would have fitted on the line above: that line ended a sentence
-            elif cur.family == "bullet" and starts_upper and len(prev) < 0.9 * p90 and not CONNECTIVE.search(prev.rstrip()):
+            elif cur.family == "bullet" and starts_upper and len(prev) < 0.9 * p90 and not CONNECTIVE.search(prev_end):
                 begins = True  # a bullet's line that stops short, then a new sentence: the list is over
         if begins:
             if cur:

@@ -30,7 +30,6 @@ sys.path.insert(0, os.getcwd())  # the code measured is the worktree's
 from pipeline import run  # noqa: E402
 
 
-
 def without(stage: str) -> None:
     """Stub one stage out, for its share of the instructions."""
     import extractors
